@@ -1,0 +1,112 @@
+"""The `contacta` command: serve, worker, demo, and every Django management command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+
+
+def _django(traffic: bool | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contacta.config.settings")
+    if traffic is not None:
+        os.environ["CONTACTA_TRAFFIC"] = "1" if traffic else "0"
+    import django
+
+    django.setup()
+
+
+def serve(host: str, port: int, traffic: bool) -> None:
+    import uvicorn
+
+    _django(traffic)
+    uvicorn.run("contacta.config.asgi:application", host=host, port=port, lifespan="on",
+                log_level=os.environ.get("CONTACTA_LOG_LEVEL", "warning").lower(),
+                access_log=False, ws_max_size=64 * 1024, ws_ping_interval=20)
+
+
+def worker() -> None:
+    """Routing loop on its own (multi-node: several app servers share Redis and PostgreSQL)."""
+    _django()
+    from django.conf import settings
+
+    from contacta.routing.worker import routing_loop
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        jobs = [routing_loop(stop)]
+        if settings.TRAFFIC_GENERATOR:
+            from contacta.demo.traffic import traffic_loop
+
+            jobs.append(traffic_loop(stop))
+        await asyncio.gather(*jobs)
+
+    print("contacta worker: routing every", settings.ROUTING_TICK_SECONDS, "s (Ctrl+C stops)")
+    asyncio.run(main())
+
+
+def demo(host: str, port: int, traffic: bool) -> None:
+    _django(traffic)
+    from django.core.management import call_command
+
+    from contacta.demo.seed import DEMO_LOGINS, demo_load
+
+    call_command("migrate", verbosity=0)
+    demo_load()
+    base = f"http://{host}:{port}"
+    print(f"\nContacta demo running at {base}\n")
+    print(f"  Agent desktop:   {base}/agent/")
+    print(f"  Supervisor:      {base}/supervisor/")
+    print(f"  Admin:           {base}/admin/")
+    print(f"  Customer chat:   {base}/chat/banco-andino-web/   and   {base}/chat/telnorte-web/")
+    print(f"  Widget example:  <script src=\"{base}/widget.js\" data-inbox=\"telnorte-web\"></script>")
+    print("\n  Logins (user / password):")
+    for user, password, what in DEMO_LOGINS:
+        print(f"    {user:<16} {password:<12} {what}")
+    print("\n  Traffic generator:", "on (bots answer unless you sign in as that agent)"
+          if traffic else "off")
+    print("  Ctrl+C stops.\n", flush=True)
+    serve(host, port, traffic)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    ours = {"serve", "worker", "demo"}
+    if not args or args[0] in {"-h", "--help"}:
+        print("usage: contacta {serve,worker,demo} [options] | <django management command>\n"
+              "  serve    run the web server (and, single node, the routing loop)\n"
+              "  worker   run the routing loop alone (multi-node installs)\n"
+              "  demo     migrate, load the demo BPO and serve it with live traffic\n"
+              "  migrate, createsuperuser, shell, ...: Django management commands")
+        return
+    if args[0] not in ours:
+        _django()
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["contacta", *args])
+        return
+    parser = argparse.ArgumentParser(prog=f"contacta {args[0]}")
+    if args[0] != "worker":
+        parser.add_argument("--host", default=os.environ.get("CONTACTA_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("CONTACTA_PORT",
+                                                                           "8000")))
+        parser.add_argument("--no-traffic", dest="traffic", action="store_false",
+                            help="do not generate demo customers and bot agents")
+        parser.add_argument("--traffic", dest="traffic", action="store_true")
+        parser.set_defaults(traffic=args[0] == "demo")
+    options = parser.parse_args(args[1:])
+    if args[0] == "serve":
+        serve(options.host, options.port, options.traffic)
+    elif args[0] == "demo":
+        demo(options.host, options.port, options.traffic)
+    else:
+        worker()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Inboxes: a configured channel instance of a tenant (one package per kind under connectors/)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from contacta.routing.models import Queue
+from contacta.tenants.models import TenantOwned
+
+
+class InboxKind(models.TextChoices):
+    WEBCHAT = "webchat", _("Web chat")
+
+
+def new_public_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Inbox(TenantOwned):
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=InboxKind.choices,
+                            default=InboxKind.WEBCHAT)
+    # Public: it is in the customer's page. It identifies the inbox, it does not authorise staff.
+    public_key = models.CharField(max_length=40, unique=True, default=new_public_key, editable=False)
+    default_queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="+")
+    greeting = models.CharField(_("greeting"), max_length=500, blank=True)
+    pre_chat_form = models.BooleanField(_("pre-chat form"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboxRule(TenantOwned):
+    """Topic -> queue: the pre-chat form offers these topics, in order."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="rules")
+    topic = models.CharField(_("topic"), max_length=100)
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["inbox", "topic"], name="uniq_inbox_topic")]
+
+    def __str__(self) -> str:
+        return self.topic

@@ -1,0 +1,414 @@
+"""Writes for conversations and messages. Every function takes the tenant explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from contacta.connectors.models import Inbox, InboxRule
+from contacta.contacts.services import contact_resolve
+from contacta.conversations.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    Message,
+    RoutingSegment,
+    SegmentKind,
+    Status,
+)
+from contacta.conversations.notify import notify_conversation
+from contacta.conversations.payloads import conversation_payload, message_payload
+from contacta.core.routing.agent_states import OfferTimedOut, WrapUpStarted
+from contacta.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
+from contacta.routing.hours import queue_is_open
+from contacta.routing.models import AgentProfile, Disposition, Queue
+from contacta.routing.services import agent_apply
+from contacta.routing.wakeup import notify as wake_router
+from contacta.tenants.models import Tenant
+
+
+def _segment(tenant: Tenant, conv: Conversation, kind: str, at: datetime, *,
+             agent: AgentProfile | None = None, queue: Queue | None = None,
+             detail: str = "") -> None:
+    RoutingSegment.objects.create(tenant=tenant, conversation=conv, kind=kind, at=at,
+                                  agent=agent, queue=queue or conv.queue, detail=detail[:255])
+
+
+def _announce(tenant: Tenant, conv: Conversation, kind: str, **targets: bool) -> None:
+    notify_conversation(tenant, conv, {"type": kind, "conversation": conversation_payload(conv)},
+                        **targets)
+
+
+def _check_body(body: str, has_attachments: bool) -> str:
+    body = body.strip()
+    if not body and not has_attachments:
+        raise DomainError("the message is empty", field="body")
+    if len(body) > settings.MESSAGE_MAX_CHARS:
+        raise DomainError(f"the message is longer than {settings.MESSAGE_MAX_CHARS} characters",
+                          field="body")
+    return body
+
+
+def _check_client_id(client_id: str) -> str:
+    if len(client_id) > 64:
+        raise DomainError("client_id is longer than 64 characters", field="client_id")
+    return client_id
+
+
+def queue_for_topic(tenant: Tenant, inbox: Inbox, topic: str) -> Queue:
+    rule = InboxRule.objects.for_tenant(tenant).filter(inbox=inbox, topic=topic).first()
+    return rule.queue if rule else inbox.default_queue
+
+
+def conversation_start(*, tenant: Tenant, inbox: Inbox, visitor_token: str, name: str = "",
+                       email: str = "", phone: str = "", topic: str = "") -> Conversation:
+    """Open (or resume) the visitor's chat in this inbox and put it in the topic's queue."""
+    if inbox.tenant_id != tenant.pk:
+        raise NotFoundError("inbox not found", field="inbox")
+    if topic and not InboxRule.objects.for_tenant(tenant).filter(inbox=inbox, topic=topic).exists():
+        raise DomainError("unknown topic", field="topic")
+    now = timezone.now()
+    with transaction.atomic():
+        contact = contact_resolve(tenant=tenant, visitor_token=visitor_token, name=name,
+                                  email=email, phone=phone)
+        existing = (Conversation.objects.for_tenant(tenant)
+                    .filter(inbox=inbox, contact=contact, status__in=OPEN_STATUSES).first())
+        if existing is not None:
+            return existing
+        queue = queue_for_topic(tenant, inbox, topic)
+        conv = Conversation.objects.create(tenant=tenant, inbox=inbox, contact=contact,
+                                           queue=queue, topic=topic, status=Status.QUEUED,
+                                           queued_at=now)
+        _segment(tenant, conv, SegmentKind.ENQUEUED, now, queue=queue)
+        if inbox.greeting:
+            Message.objects.create(tenant=tenant, conversation=conv, direction=Direction.SYSTEM,
+                                   body=inbox.greeting)
+        if not queue_is_open(queue, now) and queue.closed_message:
+            Message.objects.create(tenant=tenant, conversation=conv, direction=Direction.SYSTEM,
+                                   body=queue.closed_message)
+        _announce(tenant, conv, "conversation.queued", agents=False, supervisors=True)
+        transaction.on_commit(wake_router)
+    return conv
+
+
+def _attachments_for(tenant: Tenant, conv: Conversation, ids: Sequence[int]) -> list[Attachment]:
+    if not ids:
+        return []
+    found = list(Attachment.objects.for_tenant(tenant)
+                 .filter(conversation=conv, pk__in=ids, message__isnull=True))
+    if len(found) != len(set(ids)):
+        raise DomainError("unknown or already used attachment", field="attachment_ids")
+    return found
+
+
+def _store_message(tenant: Tenant, conv: Conversation, *, direction: str, body: str,
+                   client_id: str, attachment_ids: Sequence[int],
+                   agent: AgentProfile | None = None) -> tuple[Message, bool]:
+    """Create the message unless this client_id was already stored (then return that one)."""
+    client_id = _check_client_id(client_id)
+    if len(attachment_ids) > 5:
+        raise DomainError("at most 5 attachments per message", field="attachment_ids")
+    if client_id:
+        known = Message.objects.for_tenant(tenant).filter(conversation=conv,
+                                                          client_id=client_id).first()
+        if known is not None:
+            return known, False
+    attachments = _attachments_for(tenant, conv, attachment_ids)
+    body = _check_body(body, bool(attachments))
+    try:
+        with transaction.atomic():
+            msg = Message.objects.create(tenant=tenant, conversation=conv, direction=direction,
+                                         body=body, client_id=client_id, sender_agent=agent,
+                                         status=DeliveryStatus.SENT)
+    except IntegrityError:
+        # The same client_id raced in from a retry on another connection: keep the first.
+        return Message.objects.for_tenant(tenant).get(conversation=conv, client_id=client_id), False
+    for att in attachments:
+        att.message = msg
+        att.save(update_fields=["message"])
+    return msg, True
+
+
+def message_receive(*, tenant: Tenant, conversation: Conversation, body: str,
+                    client_id: str = "", attachment_ids: Sequence[int] = ()) -> Message:
+    """A customer's message arrives (idempotent on client_id)."""
+    if conversation.status == Status.CLOSED:
+        raise ConflictError("the conversation is closed", field="conversation")
+    with transaction.atomic():
+        msg, created = _store_message(tenant, conversation, direction=Direction.INBOUND,
+                                      body=body, client_id=client_id,
+                                      attachment_ids=attachment_ids)
+        if created:
+            event = {"type": "message.created", "message": message_payload(msg)}
+            notify_conversation(tenant, conversation, event, visitor=True)
+    return msg
+
+
+def message_send(*, tenant: Tenant, conversation: Conversation, agent: AgentProfile, body: str,
+                 client_id: str = "", note: bool = False,
+                 attachment_ids: Sequence[int] = (), supervising: bool = False) -> Message:
+    """An agent replies (or writes an internal note, which the customer never sees)."""
+    if conversation.status == Status.CLOSED:
+        raise ConflictError("the conversation is closed", field="conversation")
+    if conversation.assignee_id != agent.pk and not supervising:
+        raise ForbiddenError("the conversation is not assigned to you", field="conversation")
+    with transaction.atomic():
+        direction = Direction.NOTE if note else Direction.OUTBOUND
+        msg, created = _store_message(tenant, conversation, direction=direction, body=body,
+                                      client_id=client_id, attachment_ids=attachment_ids,
+                                      agent=agent)
+        if created:
+            if not note and conversation.first_response_at is None:
+                conversation.first_response_at = msg.created_at
+                conversation.save(update_fields=["first_response_at"])
+            notify_conversation(tenant, conversation, {
+                "type": "message.created", "message": message_payload(msg)}, agents=True)
+            if not note:
+                notify_conversation(tenant, conversation, {
+                    "type": "message.created",
+                    "message": message_payload(msg, for_visitor=True)},
+                    visitor=True, agents=False)
+    return msg
+
+
+def messages_mark(*, tenant: Tenant, conversation: Conversation, reader: str, up_to_id: int,
+                  status: str) -> int:
+    """Mark the other side's messages delivered or read, up to an id (marks only move forward)."""
+    if status not in (DeliveryStatus.DELIVERED, DeliveryStatus.READ):
+        raise DomainError("status must be delivered or read", field="status")
+    written_by = Direction.OUTBOUND if reader == "visitor" else Direction.INBOUND
+    before = ([DeliveryStatus.SENT] if status == DeliveryStatus.DELIVERED
+              else [DeliveryStatus.SENT, DeliveryStatus.DELIVERED])
+    now = timezone.now()
+    stamp = {"delivered_at": now} if status == DeliveryStatus.DELIVERED else {"read_at": now}
+    with transaction.atomic():
+        changed = (Message.objects.for_tenant(tenant)
+                   .filter(conversation=conversation, direction=written_by, pk__lte=up_to_id,
+                           status__in=before)
+                   .update(status=status, **stamp))
+        if changed:
+            event = {"type": "message.status", "conversation_id": conversation.pk,
+                     "up_to_id": up_to_id, "direction": written_by, "status": status}
+            notify_conversation(tenant, conversation, event, visitor=True)
+    return changed
+
+
+def conversation_offer(tenant: Tenant, conv: Conversation, agent: AgentProfile, *,
+                       now: datetime, auto_accept: bool) -> None:
+    """Routing decided: offer `conv` to `agent` (the worker calls this inside its transaction)."""
+    queue = conv.queue
+    timeout = queue.offer_timeout_seconds if queue else 30
+    conv.status = Status.OFFERED
+    conv.offered_to = agent
+    conv.offered_at = now
+    conv.offer_expires_at = now + timezone.timedelta(seconds=timeout)
+    conv.save(update_fields=["status", "offered_to", "offered_at", "offer_expires_at"])
+    agent.last_offer_at = now
+    agent.save(update_fields=["last_offer_at"])
+    _segment(tenant, conv, SegmentKind.OFFERED, now, agent=agent)
+    if auto_accept:
+        _accept(tenant, conv, agent, now, detail="auto")
+    else:
+        _announce(tenant, conv, "conversation.offered", supervisors=True)
+
+
+def _accept(tenant: Tenant, conv: Conversation, agent: AgentProfile, now: datetime,
+            detail: str = "") -> None:
+    conv.status = Status.ASSIGNED
+    conv.assignee = agent
+    conv.offered_to = None
+    conv.offer_expires_at = None
+    conv.accepted_at = conv.accepted_at or now
+    conv.priority_boost = 0
+    conv.save(update_fields=["status", "assignee", "offered_to", "offer_expires_at",
+                             "accepted_at", "priority_boost"])
+    _segment(tenant, conv, SegmentKind.ACCEPTED, now, agent=agent, detail=detail)
+    agent.idle_since = None
+    agent.save(update_fields=["idle_since"])
+    payload = conversation_payload(conv)
+    payload["agent_name"] = agent.user.first_name or agent.user.get_username()
+    notify_conversation(tenant, conv, {"type": "conversation.assigned", "conversation": payload},
+                        visitor=True, supervisors=True)
+
+
+def _locked(tenant: Tenant, conv: Conversation) -> Conversation:
+    return Conversation.objects.for_tenant(tenant).select_for_update().select_related(
+        "queue", "contact", "inbox").get(pk=conv.pk)
+
+
+def conversation_accept(*, tenant: Tenant, conversation: Conversation,
+                        agent: AgentProfile) -> Conversation:
+    with transaction.atomic():
+        conv = _locked(tenant, conversation)
+        if conv.status != Status.OFFERED or conv.offered_to_id != agent.pk:
+            raise ConflictError("this conversation is no longer offered to you",
+                                field="conversation")
+        _accept(tenant, conv, agent, timezone.now())
+    return conv
+
+
+def _requeue(tenant: Tenant, conv: Conversation, *, boost: int = 1) -> None:
+    """Back to waiting, keeping its place: queued_at (and so FIFO order) is unchanged."""
+    conv.status = Status.QUEUED
+    conv.offered_to = None
+    conv.offer_expires_at = None
+    conv.priority_boost = max(conv.priority_boost, boost)
+    conv.save(update_fields=["status", "offered_to", "offer_expires_at", "priority_boost"])
+    transaction.on_commit(wake_router)
+
+
+def conversation_reject(*, tenant: Tenant, conversation: Conversation,
+                        agent: AgentProfile) -> Conversation:
+    with transaction.atomic():
+        conv = _locked(tenant, conversation)
+        if conv.status != Status.OFFERED or conv.offered_to_id != agent.pk:
+            raise ConflictError("this conversation is no longer offered to you",
+                                field="conversation")
+        _segment(tenant, conv, SegmentKind.REJECTED, timezone.now(), agent=agent)
+        _requeue(tenant, conv)
+        _announce(tenant, conv, "conversation.offer_revoked", agents=False, supervisors=True)
+        notify_conversation(tenant, conv, {"type": "conversation.offer_revoked",
+                                           "conversation": conversation_payload(conv)},
+                            extra_agent_ids=(agent.pk,))
+    return conv
+
+
+def conversation_offer_expire(tenant: Tenant, conv: Conversation, *, now: datetime) -> None:
+    """RONA: the offer timed out; the agent goes not-ready and the chat is re-offered first."""
+    agent = conv.offered_to
+    if agent is None:
+        return
+    _segment(tenant, conv, SegmentKind.TIMED_OUT, now, agent=agent)
+    _requeue(tenant, conv)
+    notify_conversation(tenant, conv, {"type": "conversation.offer_revoked",
+                                       "conversation": conversation_payload(conv),
+                                       "reason": "timeout"},
+                        extra_agent_ids=(agent.pk,), supervisors=True)
+    agent_apply(tenant, agent, OfferTimedOut(), now=now)
+
+
+def conversation_transfer(*, tenant: Tenant, conversation: Conversation, by: AgentProfile,
+                          queue: Queue | None = None, agent: AgentProfile | None = None,
+                          supervising: bool = False) -> Conversation:
+    """Hand the conversation to another queue, or offer it to one named agent."""
+    if (queue is None) == (agent is None):
+        raise DomainError("name exactly one of queue or agent", field="queue")
+    now = timezone.now()
+    with transaction.atomic():
+        conv = _locked(tenant, conversation)
+        if conv.status != Status.ASSIGNED:
+            raise ConflictError("only an assigned conversation can be transferred",
+                                field="conversation")
+        if conv.assignee_id != by.pk and not supervising:
+            raise ForbiddenError("the conversation is not assigned to you", field="conversation")
+        previous = conv.assignee
+        if agent is not None and agent.pk == conv.assignee_id:
+            raise DomainError("the conversation is already yours", field="agent")
+        target = f"agent:{agent.pk}" if agent else f"queue:{queue.pk}"  # type: ignore[union-attr]
+        _segment(tenant, conv, SegmentKind.TRANSFERRED, now, agent=previous, detail=target)
+        conv.assignee = None
+        if queue is not None:
+            conv.queue = queue
+        conv.status = Status.QUEUED
+        conv.save(update_fields=["assignee", "queue", "status"])
+        _segment(tenant, conv, SegmentKind.ENQUEUED, now, queue=conv.queue, detail=target)
+        if agent is not None:
+            conv.offered_to = agent  # a direct transfer is an offer to that agent only
+            conv.status = Status.OFFERED
+            conv.offered_at = now
+            timeout = conv.queue.offer_timeout_seconds if conv.queue else 30
+            conv.offer_expires_at = now + timezone.timedelta(seconds=timeout)
+            conv.save(update_fields=["offered_to", "status", "offered_at", "offer_expires_at"])
+            _segment(tenant, conv, SegmentKind.OFFERED, now, agent=agent, detail="transfer")
+            _announce(tenant, conv, "conversation.offered", supervisors=True)
+        else:
+            transaction.on_commit(wake_router)
+        notify_conversation(tenant, conv, {"type": "conversation.transferred",
+                                           "conversation": conversation_payload(conv)},
+                            agents=False, visitor=True, supervisors=True,
+                            extra_agent_ids=(previous.pk,) if previous else ())
+        if previous is not None:
+            notify_conversation(tenant, conv, {"type": "conversation.transferred",
+                                               "conversation": conversation_payload(conv)},
+                                agents=False, extra_agent_ids=(previous.pk,))
+            _free_agent_if_idle(tenant, previous, now)
+    return conv
+
+
+def _free_agent_if_idle(tenant: Tenant, agent: AgentProfile, now: datetime) -> None:
+    busy = Conversation.objects.for_tenant(tenant).filter(
+        assignee=agent, status=Status.ASSIGNED).exists()
+    if not busy:
+        agent.idle_since = now
+        agent.save(update_fields=["idle_since"])
+    transaction.on_commit(wake_router)
+
+
+def conversation_close(*, tenant: Tenant, conversation: Conversation, agent: AgentProfile,
+                       disposition_code: str, note: str = "",
+                       supervising: bool = False) -> Conversation:
+    """Close with a disposition; the agent's wrap-up time starts before the next offer."""
+    now = timezone.now()
+    with transaction.atomic():
+        conv = _locked(tenant, conversation)
+        if conv.status != Status.ASSIGNED:
+            raise ConflictError("only an assigned conversation can be closed",
+                                field="conversation")
+        if conv.assignee_id != agent.pk and not supervising:
+            raise ForbiddenError("the conversation is not assigned to you", field="conversation")
+        disposition = (Disposition.objects.for_tenant(tenant)
+                       .filter(queue=conv.queue, code=disposition_code).first())
+        if disposition is None:
+            raise DomainError("choose one of this queue's dispositions", field="disposition")
+        note = note.strip()
+        if disposition.requires_note and not note:
+            raise DomainError("this disposition requires a note", field="note")
+        if len(note) > settings.MESSAGE_MAX_CHARS:
+            raise DomainError("the note is too long", field="note")
+        handler = conv.assignee
+        conv.status = Status.CLOSED
+        conv.closed_at = now
+        conv.disposition = disposition
+        conv.disposition_note = note
+        conv.save(update_fields=["status", "closed_at", "disposition", "disposition_note"])
+        _segment(tenant, conv, SegmentKind.CLOSED, now, agent=handler, detail=disposition.code)
+        _announce(tenant, conv, "conversation.closed", visitor=True, supervisors=True)
+        if handler is not None:
+            wrap = conv.queue.wrap_up_seconds if conv.queue else 0
+            agent_apply(tenant, handler, WrapUpStarted(wrap), now=now)
+            _free_agent_if_idle(tenant, handler, now)
+    return conv
+
+
+def conversation_abandon(*, tenant: Tenant, conversation: Conversation) -> Conversation:
+    """The customer left. Before an agent took it, that is an abandon; after, a close."""
+    now = timezone.now()
+    with transaction.atomic():
+        conv = _locked(tenant, conversation)
+        if conv.status == Status.CLOSED:
+            return conv
+        if conv.status == Status.ASSIGNED:
+            Message.objects.create(tenant=tenant, conversation=conv, direction=Direction.SYSTEM,
+                                   body="customer_left")
+            notify_conversation(tenant, conv, {"type": "conversation.customer_left",
+                                               "conversation": conversation_payload(conv)})
+            return conv
+        offered = conv.offered_to
+        _segment(tenant, conv, SegmentKind.ABANDONED, now,
+                 detail=f"waited {(now - (conv.queued_at or now)).total_seconds():.0f}s")
+        conv.status = Status.CLOSED
+        conv.closed_at = now
+        conv.offered_to = None
+        conv.offer_expires_at = None
+        conv.save(update_fields=["status", "closed_at", "offered_to", "offer_expires_at"])
+        notify_conversation(tenant, conv, {"type": "conversation.offer_revoked",
+                                           "conversation": conversation_payload(conv),
+                                           "reason": "abandoned"},
+                            extra_agent_ids=(offered.pk,) if offered else (), supervisors=True)
+    return conv

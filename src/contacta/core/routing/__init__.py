@@ -1,0 +1,1 @@
+"""Routing kernel: snapshot in, decisions out."""

@@ -1,0 +1,69 @@
+"""Build the kernel's snapshot of one tenant from the database (reads only)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from django.db.models import Count
+
+from contacta.conversations.models import Conversation, RoutingSegment, SegmentKind, Status
+from contacta.core.routing import model as k
+from contacta.routing.models import AgentProfile, AgentSkill, Queue, QueueSkill
+from contacta.routing.services import agent_kernel_state, ts
+from contacta.tenants.models import Tenant
+
+
+def build_snapshot(tenant: Tenant, now: datetime) -> k.Snapshot:
+    queues = {q.pk: q for q in Queue.objects.for_tenant(tenant)}
+    requirements: dict[int, dict[str, int]] = defaultdict(dict)
+    for req in QueueSkill.objects.for_tenant(tenant).select_related("skill"):
+        requirements[req.queue_id][req.skill.name] = req.min_proficiency
+    kernel_queues = {
+        q.pk: k.Queue(id=q.pk, required_skills=requirements[q.pk], priority=q.priority,
+                      policy=k.SelectionPolicy(q.selection_policy),
+                      aging_per_minute=q.aging_per_minute)
+        for q in queues.values()
+    }
+
+    waiting_rows = list(Conversation.objects.for_tenant(tenant)
+                        .filter(status=Status.QUEUED, queue__isnull=False)
+                        .values("pk", "queue_id", "channel", "queued_at", "priority_boost"))
+    excluded: dict[int, set[int]] = defaultdict(set)
+    if waiting_rows:
+        # Agents who already rejected or let this conversation time out are skipped this time.
+        for seg in (RoutingSegment.objects.for_tenant(tenant)
+                    .filter(conversation_id__in=[w["pk"] for w in waiting_rows],
+                            kind__in=[SegmentKind.REJECTED, SegmentKind.TIMED_OUT])
+                    .values("conversation_id", "agent_id")):
+            if seg["agent_id"]:
+                excluded[seg["conversation_id"]].add(seg["agent_id"])
+    waiting = tuple(
+        k.Interaction(id=w["pk"], queue_id=w["queue_id"], channel=k.Channel(w["channel"]),
+                      enqueued_at=ts(w["queued_at"]) or now.timestamp(),
+                      priority_boost=w["priority_boost"],
+                      excluded_agent_ids=frozenset(excluded[w["pk"]]))
+        for w in waiting_rows
+    )
+
+    agents_rows = list(AgentProfile.objects.for_tenant(tenant).exclude(status="offline"))
+    skills: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in (AgentSkill.objects.for_tenant(tenant)
+                .filter(agent__in=agents_rows).select_related("skill")):
+        skills[row.agent_id][row.skill.name] = row.proficiency
+    load: dict[int, dict[k.Channel, int]] = defaultdict(dict)
+    for field in ("assignee_id", "offered_to_id"):
+        status = Status.ASSIGNED if field == "assignee_id" else Status.OFFERED
+        for row in (Conversation.objects.for_tenant(tenant).filter(status=status)
+                    .values(field, "channel").annotate(n=Count("pk"))):
+            if row[field]:
+                channel = k.Channel(row["channel"])
+                load[row[field]][channel] = load[row[field]].get(channel, 0) + row["n"]
+    agents = tuple(
+        k.Agent(id=a.pk, state=agent_kernel_state(a), skills=skills[a.pk],
+                capacity={k.Channel.CHAT: a.chat_capacity}, load=load[a.pk],
+                idle_since=ts(a.idle_since) or ts(a.status_since) or 0.0,
+                last_offer_at=ts(a.last_offer_at) or 0.0)
+        for a in agents_rows
+    )
+    return k.Snapshot(agents=agents, queues=kernel_queues, waiting=waiting)

@@ -1,0 +1,124 @@
+"""The routing worker: expire offers, end wrap-ups, route, tell waiting customers their place."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from datetime import datetime
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.cache import cache
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+from contacta.conversations.models import Conversation, Status
+from contacta.conversations.services import conversation_offer, conversation_offer_expire
+from contacta.core.routing.agent_states import WrapUpEnded
+from contacta.core.routing.engine import order_waiting, route
+from contacta.core.routing.model import Snapshot
+from contacta.realtime.events import send_event_on_commit, visitor_group
+from contacta.routing.models import AgentProfile
+from contacta.routing.services import agent_apply
+from contacta.routing.snapshot import build_snapshot
+from contacta.routing.wakeup import register
+from contacta.tenants.models import Tenant
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WAIT_ESTIMATE_S = 30.0
+
+
+def routing_tick(tenant: Tenant, now: datetime) -> int:
+    """One routing pass for one tenant, atomically. Returns the number of offers made."""
+    with transaction.atomic():
+        # Serialises routing per tenant across worker processes (PostgreSQL row lock; SQLite
+        # takes its database write lock at BEGIN IMMEDIATE).
+        Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+        for conv in (Conversation.objects.for_tenant(tenant).select_for_update()
+                     .filter(status=Status.OFFERED, offer_expires_at__lte=now)
+                     .select_related("offered_to", "queue", "contact", "inbox")):
+            conversation_offer_expire(tenant, conv, now=now)
+        for agent in AgentProfile.objects.for_tenant(tenant).filter(wrap_up_until__lte=now):
+            agent_apply(tenant, agent, WrapUpEnded(), now=now)
+
+        snapshot = build_snapshot(tenant, now)
+        offers = route(snapshot, now.timestamp(), seed=tenant.pk)
+        if offers:
+            convs = Conversation.objects.for_tenant(tenant).select_related(
+                "queue", "contact", "inbox").in_bulk([o.interaction_id for o in offers])
+            agents = AgentProfile.objects.for_tenant(tenant).select_related("user").in_bulk(
+                [o.agent_id for o in offers])
+            for offer in offers:
+                conv = convs[offer.interaction_id]
+                queue = conv.queue
+                conversation_offer(tenant, conv, agents[offer.agent_id], now=now,
+                                   auto_accept=bool(queue and queue.auto_accept))
+        _announce_positions(tenant, build_snapshot(tenant, now) if offers else snapshot, now)
+    return len(offers)
+
+
+def _average_wait_s(tenant: Tenant, queue_id: int) -> float:
+    recent = (Conversation.objects.for_tenant(tenant)
+              .filter(queue_id=queue_id, accepted_at__isnull=False, queued_at__isnull=False)
+              .order_by("-accepted_at").values_list("queued_at", "accepted_at")[:20])
+    waits = [(accepted - queued).total_seconds() for queued, accepted in recent]
+    return sum(waits) / len(waits) if waits else DEFAULT_WAIT_ESTIMATE_S
+
+
+def _announce_positions(tenant: Tenant, snapshot: Snapshot, now: datetime) -> None:
+    """Send each waiting customer their position and estimated wait, when it changed."""
+    per_queue: dict[int, list[int]] = defaultdict(list)
+    for item in order_waiting(snapshot, now.timestamp()):
+        per_queue[item.queue_id].append(item.id)
+    for queue_id, conv_ids in per_queue.items():
+        average = _average_wait_s(tenant, queue_id)
+        for index, conv_id in enumerate(conv_ids):
+            position = index + 1
+            estimate = round(position * average)
+            key = f"t{tenant.pk}:queuepos:{conv_id}"
+            if cache.get(key) == (position, estimate):
+                continue
+            cache.set(key, (position, estimate), 3600)
+            send_event_on_commit(tenant, [visitor_group(tenant.pk, conv_id)], {
+                "type": "queue.position", "conversation_id": conv_id, "position": position,
+                "estimated_wait_s": estimate})
+
+
+def tick_all_tenants() -> int:
+    now = timezone.now()
+    offered = 0
+    for tenant in Tenant.objects.filter(is_active=True):
+        try:
+            offered += routing_tick(tenant, now)
+        except Exception:  # one tenant's bad data must not stop routing for the others
+            log.exception("routing tick failed for tenant %s", tenant.slug)
+    return offered
+
+
+def _tick_in_thread() -> int:
+    close_old_connections()
+    try:
+        return tick_all_tenants()
+    finally:
+        close_old_connections()
+
+
+async def routing_loop(stop: asyncio.Event) -> None:
+    """Tick every ROUTING_TICK_SECONDS, or at once when new work arrives."""
+    wake = asyncio.Event()
+    register(asyncio.get_running_loop(), wake)
+    tick = sync_to_async(_tick_in_thread, thread_sensitive=False)
+    while not stop.is_set():
+        wake.clear()
+        try:
+            await tick()
+        except Exception:
+            log.exception("routing loop iteration failed")
+        waiter = asyncio.ensure_future(wake.wait())
+        stopper = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({waiter, stopper}, timeout=settings.ROUTING_TICK_SECONDS,
+                           return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        stopper.cancel()

@@ -1,0 +1,249 @@
+/* The agent desktop: state, live offers, several chats side by side, contact card, close. */
+"use strict";
+(function () {
+  var C = window.Contacta, t = C.t, el = C.el;
+  var cfg = JSON.parse(document.getElementById("desktop-config").textContent);
+  var base = "/tenants/" + cfg.tenant;
+  var me = null, panels = {}, offers = {}, sock = null;
+  var $ = function (id) { return document.getElementById(id); };
+
+  function stateLabel(s) {
+    if (s.status === "available") { return t("Available"); }
+    if (s.status === "offline") { return t("Offline"); }
+    var reason = (me.aux_reasons.filter(function (a) { return a.code === s.reason; })[0] || {}).label;
+    return reason || (s.reason === "rona" ? t("Not ready (missed offer)") : s.reason);
+  }
+
+  function renderState(agent) {
+    me.agent = agent;
+    var select = $("agent-state");
+    select.textContent = "";
+    var options = [["available", "", t("Available")]];
+    me.aux_reasons.forEach(function (a) { options.push(["aux", a.code, a.label]); });
+    if (agent.status === "aux" && !me.aux_reasons.some(function (a) { return a.code === agent.reason; })) { options.push(["aux", agent.reason, stateLabel(agent)]); }
+    options.push(["offline", "", t("Offline")]);
+    options.forEach(function (o) {
+      var opt = el("option", { value: o[0] + ":" + o[1], text: o[2] });
+      if (o[0] === agent.status && (o[0] !== "aux" || o[1] === agent.reason)) { opt.selected = true; }
+      select.appendChild(opt);
+    });
+    document.body.dataset.agentStatus = agent.status;
+    var wrap = agent.wrap_up_until && new Date(agent.wrap_up_until) > new Date();
+    $("wrapup").classList.toggle("hidden", !wrap);
+    if (wrap) { setTimeout(function () { $("wrapup").classList.add("hidden"); }, new Date(agent.wrap_up_until) - new Date()); }
+  }
+
+  $("agent-state").addEventListener("change", function (e) {
+    var parts = e.target.value.split(":");
+    C.api("PUT", base + "/agents/me/state", { status: parts[0], reason: parts[1] || "" })
+      .then(renderState).catch(function (err) { alert(err.message); });
+  });
+
+  function beep() {
+    try {
+      var ctx = new (window.AudioContext || window.webkitAudioContext)();
+      var osc = ctx.createOscillator(); osc.frequency.value = 880; osc.connect(ctx.destination);
+      osc.start(); osc.stop(ctx.currentTime + 0.25);
+    } catch (e) { /* audio blocked until the first click: the visual offer is enough */ }
+  }
+
+  function showOffer(conv) {
+    if (offers[conv.id]) { return; }
+    var expires = new Date(conv.offer_expires_at);
+    var counter = el("span", { class: "countdown" });
+    var card = el("div", { class: "offer card", "data-conversation": String(conv.id) }, [
+      el("strong", { text: t("New conversation") }), " ",
+      el("span", { text: (conv.contact.name || t("Visitor")) + " · " + (conv.queue ? conv.queue.name : "") }), " ",
+      counter,
+      el("button", { class: "accept", text: t("Accept"), onclick: function () { act(conv.id, "accept"); } }),
+      el("button", { class: "reject secondary", text: t("Reject"), onclick: function () { act(conv.id, "reject"); } })
+    ]);
+    offers[conv.id] = { card: card, timer: setInterval(function () { counter.textContent = C.duration((expires - new Date()) / 1000); }, 500) };
+    $("offers").appendChild(card);
+    beep();
+    if (window.Notification && Notification.permission === "granted") {
+      new Notification(t("New conversation"), { body: conv.contact.name || t("Visitor") });
+    }
+  }
+
+  function dropOffer(id) {
+    var o = offers[id];
+    if (!o) { return; }
+    clearInterval(o.timer); o.card.remove(); delete offers[id];
+  }
+
+  function act(id, action) {
+    C.api("POST", base + "/conversations/" + id + "/" + action).then(function (conv) {
+      dropOffer(id);
+      if (action === "accept") { openPanel(conv); }
+    }).catch(function (err) { dropOffer(id); alert(err.message); });
+  }
+
+  function markFor(status) { return { sent: "✓", delivered: "✓✓", read: "✓✓ " + t("read"), failed: "⚠" }[status] || ""; }
+
+  function addMessage(panel, m) {
+    if (panel.seen[m.id]) { return; }
+    panel.seen[m.id] = true;
+    var cls = { "in": "them", "out": "me", "note": "note", "system": "system" }[m.direction];
+    var body = m.body === "customer_left" ? t("The customer left the chat.") : m.body;
+    var li = el("li", { class: "msg " + cls, "data-id": String(m.id) }, [
+      m.direction === "note" ? el("span", { class: "sender", text: t("Internal note") + " · " + m.sender }) : null,
+      el("span", { class: "body", text: body }),
+      el("span", { class: "attachments" }, m.attachments.map(C.attachmentNode)),
+      el("span", { class: "meta" }, [C.time(m.created_at, cfg.timeZone), m.direction === "out" ? el("span", { class: "mark", text: markFor(m.status) }) : null])
+    ]);
+    panel.list.appendChild(li);
+    li.scrollIntoView({ block: "end" });
+    if (m.direction === "in") { panel.lastInbound = Math.max(panel.lastInbound, m.id); markRead(panel); }
+  }
+
+  function markRead(panel) {
+    if (panel.lastInbound && document.visibilityState === "visible" && panel.conv.status === "assigned") {
+      sock.send({ type: "read", conversation_id: panel.conv.id, up_to_id: panel.lastInbound });
+    }
+  }
+  document.addEventListener("visibilitychange", function () { Object.values(panels).forEach(markRead); });
+
+  function dispositionsFor(conv) {
+    var q = me.queues.filter(function (x) { return conv.queue && x.id === conv.queue.id; })[0];
+    return q ? q.dispositions : [];
+  }
+
+  function openPanel(conv) {
+    if (panels[conv.id]) { panels[conv.id].conv = conv; return panels[conv.id]; }
+    $("no-chats").classList.add("hidden");
+    var list = el("ol", { class: "messages" });
+    var typing = el("div", { class: "typing hidden", text: t("The customer is typing…") });
+    var text = el("textarea", { rows: "2", maxlength: "4000", placeholder: t("Reply to the customer"), class: "reply" });
+    var note = el("input", { type: "checkbox", class: "note-toggle" });
+    var file = el("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf", hidden: "hidden" });
+    var error = el("p", { class: "error", role: "alert" });
+    var transferSelect = el("select", { class: "transfer-target" }, [el("option", { value: "", text: t("Transfer to…") })]
+      .concat(me.queues.map(function (q) { return el("option", { value: "queue:" + q.id, text: t("Queue") + ": " + q.name }); }))
+      .concat(me.agents.map(function (a) { return el("option", { value: "agent:" + a.id, text: t("Agent") + ": " + a.name }); })));
+    var dispo = el("select", { class: "disposition" }, [el("option", { value: "", text: t("Disposition…") })]
+      .concat(dispositionsFor(conv).map(function (d) { return el("option", { value: d.code, text: d.label + (d.requires_note ? " *" : "") }); })));
+    var closeNote = el("input", { class: "close-note", maxlength: "4000", placeholder: t("Disposition note") });
+    var card = el("aside", { class: "contact-card" }, [el("h4", { text: t("Contact") })]);
+    var panel = { conv: conv, list: list, seen: {}, lastInbound: 0 };
+    function send(ids) {
+      var body = text.value.trim();
+      if (!body && !ids) { return; }
+      C.api("POST", base + "/conversations/" + conv.id + "/messages", { body: body, note: note.checked, client_id: C.uuid(), attachment_ids: ids || [] })
+        .then(function () { text.value = ""; error.textContent = ""; })
+        .catch(function (err) { error.textContent = err.message; });
+    }
+    var form = el("form", { class: "composer", onsubmit: function (e) { e.preventDefault(); send(); } }, [
+      text, el("label", { class: "attach", title: t("Attach") }, ["📎", file]),
+      el("label", { class: "note-label" }, [note, " " + t("Internal note")]),
+      el("button", { type: "submit", class: "send", text: t("Send") })
+    ]);
+    text.addEventListener("keydown", function (e) { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); } });
+    var typingTimer = null;
+    text.addEventListener("input", function () {
+      if (note.checked) { return; }
+      if (!typingTimer) { sock.send({ type: "typing", conversation_id: conv.id, is_typing: true }); }
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(function () { sock.send({ type: "typing", conversation_id: conv.id, is_typing: false }); typingTimer = null; }, 2000);
+    });
+    file.addEventListener("change", function () {
+      if (!file.files[0]) { return; }
+      var fd = new FormData(); fd.append("file", file.files[0]);
+      C.api("POST", base + "/conversations/" + conv.id + "/attachments", fd).then(function (a) { send([a.id]); })
+        .catch(function (err) { error.textContent = err.message; }).finally(function () { file.value = ""; });
+    });
+    var actions = el("div", { class: "actions" }, [
+      transferSelect,
+      el("button", { class: "secondary transfer", type: "button", text: t("Transfer"), onclick: function () {
+        var v = transferSelect.value.split(":");
+        if (!v[1]) { return; }
+        var payload = {}; payload[v[0] + "_id"] = Number(v[1]);
+        C.api("POST", base + "/conversations/" + conv.id + "/transfer", payload).then(function () { closePanel(conv.id); })
+          .catch(function (err) { error.textContent = err.message; });
+      } }),
+      dispo, closeNote,
+      el("button", { class: "close-conversation", type: "button", text: t("Close"), onclick: function () {
+        C.api("POST", base + "/conversations/" + conv.id + "/close", { disposition: dispo.value, note: closeNote.value })
+          .then(function () { closePanel(conv.id); }).catch(function (err) { error.textContent = err.message; });
+      } })
+    ]);
+    panel.node = el("article", { class: "chat-panel card", "data-conversation": String(conv.id) }, [
+      el("header", {}, [el("strong", { class: "contact-name", text: conv.contact.name || t("Visitor") }), " · ", el("span", { text: conv.queue ? conv.queue.name : "" }), el("span", { class: "status-line muted" })]),
+      el("div", { class: "panel-body" }, [el("div", { class: "thread" }, [list, typing, form, error, actions]), card])
+    ]);
+    panel.typing = typing; panel.status = panel.node.querySelector(".status-line");
+    panels[conv.id] = panel;
+    $("chats").appendChild(panel.node);
+    C.api("GET", base + "/conversations/" + conv.id + "/messages").then(function (ms) { ms.forEach(function (m) { addMessage(panel, m); }); });
+    C.api("GET", base + "/contacts/" + conv.contact.id).then(function (c) {
+      card.appendChild(el("p", { text: [c.name, c.email, c.phone].filter(Boolean).join(" · ") || t("Unknown") }));
+      card.appendChild(el("h5", { text: t("History") }));
+      card.appendChild(el("ul", { class: "history" }, c.conversations.filter(function (h) { return h.id !== conv.id; }).map(function (h) {
+        return el("li", { text: "#" + h.id + " · " + h.channel + " · " + (h.created_at || "").slice(0, 10) + " · " + (h.disposition || h.status) });
+      })));
+    }).catch(function () { /* the card is a convenience; the chat works without it */ });
+    return panel;
+  }
+
+  function closePanel(id) {
+    var p = panels[id];
+    if (p) { p.node.remove(); delete panels[id]; }
+    if (!Object.keys(panels).length) { $("no-chats").classList.remove("hidden"); }
+  }
+
+  function onEvent(ev) {
+    switch (ev.type) {
+      case "conversation.offered":
+        if (ev.conversation.offered_to_id === me.agent.agent_id) { showOffer(ev.conversation); }
+        break;
+      case "conversation.offer_revoked": dropOffer(ev.conversation.id); break;
+      case "conversation.assigned":
+        dropOffer(ev.conversation.id);
+        if (ev.conversation.assignee_id === me.agent.agent_id) { openPanel(ev.conversation); }
+        break;
+      case "conversation.transferred":
+        if (ev.conversation.assignee_id !== me.agent.agent_id) { closePanel(ev.conversation.id); }
+        break;
+      case "conversation.closed":
+        if (panels[ev.conversation.id]) { panels[ev.conversation.id].conv = ev.conversation; }
+        break;
+      case "conversation.customer_left":
+        if (panels[ev.conversation.id]) { panels[ev.conversation.id].status.textContent = " · " + t("The customer left the chat."); }
+        break;
+      case "message.created":
+        if (panels[ev.message.conversation_id]) { addMessage(panels[ev.message.conversation_id], ev.message); }
+        break;
+      case "message.status":
+        var p = panels[ev.conversation_id];
+        if (p) { p.list.querySelectorAll("li.me").forEach(function (li) { if (Number(li.dataset.id) <= ev.up_to_id) { li.querySelector(".mark").textContent = markFor(ev.status); } }); }
+        break;
+      case "typing":
+        if (panels[ev.conversation_id]) { panels[ev.conversation_id].typing.classList.toggle("hidden", !ev.is_typing); }
+        break;
+      case "agent.state_changed": if (ev.agent_id === me.agent.agent_id) { renderState(ev); } break;
+    }
+  }
+
+  function sync() {
+    return C.api("GET", base + "/agents/me").then(function (data) {
+      me = data;
+      renderState(data.agent);
+      data.conversations.forEach(function (c) {
+        if (c.status === "assigned") { openPanel(c); }
+        else if (c.status === "offered" && c.offered_to_id === data.agent.agent_id) { showOffer(c); }
+      });
+    });
+  }
+
+  sync().then(function () {
+    sock = C.socket("/ws/agent/" + cfg.tenant + "/", {
+      onOpen: function () { sync(); },  // after a reconnect, the server state is the truth
+      onEvent: onEvent,
+      onStatus: function (up) { $("conn").textContent = up ? t("Connected") : t("Reconnecting…"); document.body.dataset.connected = up ? "1" : "0"; }
+    });
+    setInterval(function () { sock.send({ type: "heartbeat" }); }, 20000);
+    if (window.Notification && Notification.permission === "default") {
+      document.body.addEventListener("click", function ask() { Notification.requestPermission(); document.body.removeEventListener("click", ask); });
+    }
+  });
+})();
