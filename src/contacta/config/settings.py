@@ -77,18 +77,21 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Parallel test workers share one Redis: each gets its own key prefix.
+REDIS_PREFIX = os.environ.get("CONTACTA_REDIS_PREFIX", "contacta") + os.environ.get(
+    "PYTEST_XDIST_WORKER", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CONTACTA_REDIS_PREFIX", "contacta")},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CONTACTA_REDIS_PREFIX", "contacta"),
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
 else:

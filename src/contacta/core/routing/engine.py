@@ -37,5 +37,5 @@ def route(snapshot: Snapshot, now: float, seed: int = 0) -> list[Offer]:
         # Count the pending offer as load so one pass never overfills an agent.
         load = dict(chosen.load)
         load[item.channel] = load.get(item.channel, 0) + 1
-        agents[chosen.id] = replace(chosen, load=load, last_offer_at=now)
+        agents[chosen.id] = replace(chosen, load=load, last_offer_at=now, idle_since=now)
     return offers
