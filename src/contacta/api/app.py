@@ -119,7 +119,8 @@ def tenant_update(request: HttpRequest, tenant: str, payload: TenantPatch) -> An
 
 
 api.add_router("", meta)
+# agents before config: "/agents/me" must win over the generic "/agents/{item_id}".
+api.add_router("", agents.router)
 api.add_router("", config.router)
 api.add_router("", conversations.router)
-api.add_router("", agents.router)
 api.add_router("", webchat.router, auth=None)

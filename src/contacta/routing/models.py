@@ -49,7 +49,7 @@ class BusinessHours(TenantOwned):
     holiday_country = models.CharField(_("holidays of country"), max_length=2, blank=True,
                                        default="CO")
     # {"mon": [["08:00", "18:00"]], ...}; a missing day is closed all day.
-    weekly = models.JSONField(_("weekly windows"), default=dict)
+    weekly = models.JSONField(_("weekly windows"), default=dict, blank=True)
 
     def __str__(self) -> str:
         return self.name
