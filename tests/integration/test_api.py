@@ -44,14 +44,17 @@ def test_token_admin_manages_queues_and_errors_name_the_field(world):
     qid = r.json()["id"]
     assert Queue.objects.get(pk=qid).tenant == world.tenant
     r = post(c, base, {"name": "Bad", "priority": 11}, **bearer(world.token))
-    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "priority"
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["field"] == "priority"
     r = post(c, base, {"priority": 3}, **bearer(world.token))
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "name"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "name"
     r = post(c, base, {"name": "VIP"}, **bearer(world.token))
     assert r.status_code == 400  # duplicate name in the tenant
     r = c.patch(f"{base}/{qid}", json.dumps({"auto_accept": True}), content_type="application/json",
                 **bearer(world.token))
-    assert r.status_code == 200 and r.json()["auto_accept"] is True
+    assert r.status_code == 200
+    assert r.json()["auto_accept"] is True
     r = c.delete(f"{base}/{qid}", **bearer(world.token))
     assert r.status_code == 204
     r = c.post(base, "{not json", content_type="application/json", **bearer(world.token))
@@ -62,10 +65,12 @@ def test_business_hours_validation(world):
     c = Client()
     r = post(c, "/api/v1/tenants/acme/business-hours",
              {"name": "x", "weekly": {"mon": [["18:00", "08:00"]]}}, **bearer(world.token))
-    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "weekly"
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["field"] == "weekly"
     r = post(c, "/api/v1/tenants/acme/business-hours",
              {"name": "x", "time_zone": "Mars/Base"}, **bearer(world.token))
-    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "time_zone"
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["field"] == "time_zone"
 
 
 def test_roles_agent_and_viewer_cannot_manage(world, client):
@@ -93,7 +98,8 @@ def test_agent_desktop_flow_over_the_api(world, client):
     client.force_login(agent.user)
     r = client.put("/api/v1/tenants/acme/agents/me/state", json.dumps({"status": "available"}),
                    content_type="application/json")
-    assert r.status_code == 200 and r.json()["status"] == "available"
+    assert r.status_code == 200
+    assert r.json()["status"] == "available"
     conv = conversation_start(tenant=world.tenant, inbox=world.inbox,
                               visitor_token="visitor-token-api-000")
     routing_tick(world.tenant, timezone.now())
@@ -106,15 +112,18 @@ def test_agent_desktop_flow_over_the_api(world, client):
     r2 = post(client, base + "/messages", {"body": "Hola", "client_id": "k1"})
     assert r2.json()["id"] == r.json()["id"]
     r = post(client, base + "/messages", {"body": "x" * 5000})
-    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "body"
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["field"] == "body"
     msgs = client.get(base + "/messages").json()
     assert [m["body"] for m in msgs if m["direction"] == "out"] == ["Hola"]
     found = client.get("/api/v1/tenants/acme/conversations", {"q": "Hola"}).json()
     assert [c["id"] for c in found] == [conv.pk]
     r = post(client, base + "/close", {"disposition": "escalated"})
-    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "note"
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["field"] == "note"
     r = post(client, base + "/close", {"disposition": "solved"})
-    assert r.status_code == 200 and r.json()["status"] == "closed"
+    assert r.status_code == 200
+    assert r.json()["status"] == "closed"
     assert client.get(base).json()["disposition"] == "solved"
 
 
@@ -122,7 +131,8 @@ def test_supervisor_forces_state_and_sees_live_view(world, client):
     client.force_login(world.supervisor)
     r = client.put(f"/api/v1/tenants/acme/agents/{world.agents[0].pk}/state",
                    json.dumps({"status": "aux", "reason": "break"}), content_type="application/json")
-    assert r.status_code == 200 and r.json()["reason"] == "break"
+    assert r.status_code == 200
+    assert r.json()["reason"] == "break"
     live = client.get("/api/v1/tenants/acme/live").json()
     states = {a["agent_id"]: a["status"] for a in live["agents"]}
     assert states[world.agents[0].pk] == "aux"
@@ -130,17 +140,21 @@ def test_supervisor_forces_state_and_sees_live_view(world, client):
 
 def test_webchat_public_endpoints(world, client, settings):
     r = client.get("/api/v1/webchat/acme-key")
-    assert r.status_code == 200 and r.json()["topics"] == ["Sales"]
+    assert r.status_code == 200
+    assert r.json()["topics"] == ["Sales"]
     assert client.get("/api/v1/webchat/nope").status_code == 404
     r = post(client, "/api/v1/webchat/acme-key/conversations", {"name": "Eva", "topic": "Sales"})
     assert r.status_code == 201
     token = r.json()["visitor_token"]
     r = post(client, "/api/v1/webchat/acme-key/conversations", {"topic": "Nope"})
-    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "topic"
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["field"] == "topic"
     r = post(client, "/api/v1/webchat/acme-key/conversations", {"email": "not-an-email"})
-    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "email"
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["field"] == "email"
     r = post(client, "/api/v1/webchat/acme-key/conversations", {"name": "x" * 300})
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "name"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "name"
     msgs = client.get("/api/v1/webchat/acme-key/messages", HTTP_X_VISITOR_TOKEN=token)
     assert msgs.status_code == 200
     assert client.get("/api/v1/webchat/acme-key/messages",
@@ -150,7 +164,8 @@ def test_webchat_public_endpoints(world, client, settings):
 def test_webchat_rate_limit(world, client, settings):
     settings.PUBLIC_RATE_LIMIT_PER_MINUTE = 5
     codes = [client.get("/api/v1/webchat/acme-key").status_code for _ in range(7)]
-    assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
+    assert codes[:5] == [200] * 5
+    assert codes[5:] == [429, 429]
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -163,14 +178,17 @@ def test_uploads_are_sniffed_and_limited(world, client, settings):
     url = "/api/v1/webchat/acme-key/attachments"
     ok = client.post(url, {"file": SimpleUploadedFile("foto.png", PNG, "image/png")},
                      HTTP_X_VISITOR_TOKEN=token)
-    assert ok.status_code == 201 and ok.json()["content_type"] == "image/png"
+    assert ok.status_code == 201
+    assert ok.json()["content_type"] == "image/png"
     fake = client.post(url, {"file": SimpleUploadedFile("x.png", b"<script>", "image/png")},
                        HTTP_X_VISITOR_TOKEN=token)
-    assert fake.status_code == 400 and fake.json()["errors"][0]["field"] == "file"
+    assert fake.status_code == 400
+    assert fake.json()["errors"][0]["field"] == "file"
     settings.UPLOAD_MAX_BYTES = 10
     big = client.post(url, {"file": SimpleUploadedFile("b.png", PNG, "image/png")},
                       HTTP_X_VISITOR_TOKEN=token)
     assert big.status_code == 400
     download = client.get(ok.json()["url"])
-    assert download.status_code == 200 and download["Content-Type"] == "image/png"
+    assert download.status_code == 200
+    assert download["Content-Type"] == "image/png"
     assert client.get("/chat-files/forged-signature/").status_code == 404

@@ -51,11 +51,13 @@ def test_offer_accept_reply_close_wrap_up(world):
     t = world.tenant
     conv = conversation_start(tenant=t, inbox=world.inbox, visitor_token=TOKEN, name="Ana",
                               email="ana@example.org")
-    assert conv.status == Status.QUEUED and conv.queue == world.queue
+    assert conv.status == Status.QUEUED
+    assert conv.queue == world.queue
     now = timezone.now()
     assert routing_tick(t, now) == 1
     conv = refresh(conv)
-    assert conv.status == Status.OFFERED and conv.offered_to in world.agents
+    assert conv.status == Status.OFFERED
+    assert conv.offered_to in world.agents
     agent = conv.offered_to
     conv = conversation_accept(tenant=t, conversation=conv, agent=agent)
     first = message_receive(tenant=t, conversation=conv, body="Hola ñandú", client_id="c1")
@@ -73,7 +75,8 @@ def test_offer_accept_reply_close_wrap_up(world):
         conversation_close(tenant=t, conversation=conv, agent=agent, disposition_code="nope")
     conversation_close(tenant=t, conversation=conv, agent=agent, disposition_code="solved")
     conv = refresh(conv)
-    assert conv.status == Status.CLOSED and conv.disposition.code == "solved"
+    assert conv.status == Status.CLOSED
+    assert conv.disposition.code == "solved"
     assert kinds(conv) == ["enqueued", "offered", "accepted", "closed"]
     agent = refresh(agent)
     assert agent.wrap_up_until is not None
@@ -96,7 +99,8 @@ def test_rona_sets_not_ready_and_reoffers_to_next_agent(world):
     conv = refresh(conv)
     first = refresh(first)
     assert (first.status, first.reason) == ("aux", "rona")
-    assert conv.status == Status.OFFERED and conv.offered_to != first
+    assert conv.status == Status.OFFERED
+    assert conv.offered_to != first
     assert kinds(conv) == ["enqueued", "offered", "timed_out", "offered"]
     assert AgentStateLog.objects.filter(agent=first, reason="rona", ended_at__isnull=True).exists()
 
@@ -123,13 +127,15 @@ def test_transfer_to_queue_and_to_agent(world):
     conversation_accept(tenant=t, conversation=conv, agent=a1)
     conversation_transfer(tenant=t, conversation=conv, by=a1, agent=a2)
     conv = refresh(conv)
-    assert conv.status == Status.OFFERED and conv.offered_to == a2
+    assert conv.status == Status.OFFERED
+    assert conv.offered_to == a2
     conversation_accept(tenant=t, conversation=conv, agent=a2)
     with pytest.raises(ForbiddenError):
         message_send(tenant=t, conversation=refresh(conv), agent=a1, body="still mine?")
     conversation_transfer(tenant=t, conversation=refresh(conv), by=a2, queue=world.other_queue)
     conv = refresh(conv)
-    assert conv.status == Status.QUEUED and conv.queue == world.other_queue
+    assert conv.status == Status.QUEUED
+    assert conv.queue == world.other_queue
     assert kinds(conv).count("transferred") == 2
 
 
@@ -140,7 +146,8 @@ def test_abandon_while_queued_is_recorded_with_wait(world):
     conv = conversation_start(tenant=t, inbox=world.inbox, visitor_token=TOKEN)
     conversation_abandon(tenant=t, conversation=conv)
     conv = refresh(conv)
-    assert conv.status == Status.CLOSED and kinds(conv)[-1] == "abandoned"
+    assert conv.status == Status.CLOSED
+    assert kinds(conv)[-1] == "abandoned"
 
 
 def test_topic_rule_routes_to_its_queue_and_unknown_topic_is_refused(world):
@@ -162,7 +169,8 @@ def test_same_email_on_two_visits_is_one_contact_and_phone_is_e164(world):
                             email="pepe@example.org")
     assert c1.contact_id == c2.contact_id
     contact = Contact.objects.get(pk=c1.contact_id)
-    assert contact.phone == "+573001234567" and contact.email == "pepe@example.org"
+    assert contact.phone == "+573001234567"
+    assert contact.email == "pepe@example.org"
 
 
 def test_resuming_visitor_gets_the_same_open_conversation(world):

@@ -17,7 +17,9 @@ from contacta.core.routing.model import AgentState, AgentStatus
 def test_login_break_and_back():
     state = AgentState(AgentStatus.OFFLINE)
     state, effects = transition(state, SetStatus(AgentStatus.AVAILABLE), now=10)
-    assert state.status is AgentStatus.AVAILABLE and state.since == 10 and len(effects) == 1
+    assert state.status is AgentStatus.AVAILABLE
+    assert state.since == 10
+    assert len(effects) == 1
     state, effects = transition(state, SetStatus(AgentStatus.AUX, "break"), now=20)
     assert (state.status, state.reason) == (AgentStatus.AUX, "break")
     assert effects[0].previous.status is AgentStatus.AVAILABLE
@@ -35,14 +37,16 @@ def test_same_state_twice_is_not_a_change():
 
 def test_rona_sets_not_ready_only_from_available():
     state, effects = transition(AgentState(AgentStatus.AVAILABLE), OfferTimedOut(), now=3)
-    assert (state.status, state.reason) == (AgentStatus.AUX, RONA_REASON) and effects
+    assert (state.status, state.reason) == (AgentStatus.AUX, RONA_REASON)
+    assert effects
     offline = AgentState(AgentStatus.OFFLINE)
     assert transition(offline, OfferTimedOut(), now=3) == (offline, [])
 
 
 def test_wrap_up_overlays_and_ends():
     state, _ = transition(AgentState(AgentStatus.AVAILABLE), WrapUpStarted(15), now=100)
-    assert state.in_wrap_up(110) and not state.in_wrap_up(115)
+    assert state.in_wrap_up(110)
+    assert not state.in_wrap_up(115)
     state, _ = transition(state, WrapUpEnded(), now=116)
     assert state.wrap_up_until is None
 

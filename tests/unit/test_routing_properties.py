@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,7 +86,7 @@ def test_routing_invariants(snapshot, now, seed):
 @given(snapshots(), st.floats(1000, 5000))
 def test_fifo_within_equal_effective_priority(snapshot, now):
     ordered = order_waiting(snapshot, now)
-    for earlier, later in zip(ordered, ordered[1:], strict=False):
+    for earlier, later in itertools.pairwise(ordered):
         pe = effective_priority(snapshot.queues[earlier.queue_id], earlier, now)
         pl = effective_priority(snapshot.queues[later.queue_id], later, now)
         assert pe >= pl

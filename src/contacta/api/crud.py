@@ -50,7 +50,8 @@ def register(router: Router, path: str, model: type[models.Model], schema_in: ty
     name = path.replace("-", "_")
     tenant_path = "/tenants/{tenant}/" + path
 
-    @router.get(tenant_path, response=list[schema_out], operation_id=f"{name}_list",
+    @router.get(tenant_path, response=list[schema_out],  # type: ignore[valid-type]
+                operation_id=f"{name}_list",
                 tags=[path])
     def list_items(request: HttpRequest, tenant: str) -> Any:
         t = scope(request, tenant, Capability.VIEW)

@@ -10,7 +10,11 @@ from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 
 from contacta.connectors.models import Inbox, InboxRule
-from contacta.connectors.webchat.selectors import inbox_by_key, visitor_conversation, visitor_history
+from contacta.connectors.webchat.selectors import (
+    inbox_by_key,
+    visitor_conversation,
+    visitor_history,
+)
 from contacta.conversations.attachments import attachment_store
 from contacta.conversations.models import Conversation
 from contacta.conversations.payloads import attachment_payload, conversation_payload
@@ -87,7 +91,7 @@ def webchat_messages(request: HttpRequest, inbox_key: str, after_id: int = 0) ->
 
 @router.post("/webchat/{inbox_key}/attachments", response={201: dict[str, Any]})
 def webchat_upload(request: HttpRequest, inbox_key: str,
-                   file: UploadedFile = File(...)) -> Any:  # noqa: B008 - ninja's idiom
+                   file: UploadedFile = File(...)) -> Any:  # type: ignore[type-arg]  # noqa: B008
     inbox = _inbox(request, inbox_key, "upload", limit=10)
     conv = _visitor_conversation(request, inbox_key)
     att = attachment_store(tenant=inbox.tenant, conversation=conv, upload=file)

@@ -6,7 +6,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contacta.config.settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402 - settings first
+from django.core.asgi import get_asgi_application
 
 django_asgi = get_asgi_application()
 

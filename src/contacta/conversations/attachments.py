@@ -31,7 +31,7 @@ def sniff(head: bytes) -> tuple[str, str] | None:
 
 
 def attachment_store(*, tenant: Tenant, conversation: Conversation,
-                     upload: UploadedFile) -> Attachment:
+                     upload: UploadedFile) -> Attachment:  # type: ignore[type-arg]
     if conversation.status == Status.CLOSED:
         raise ConflictError("the conversation is closed", field="conversation")
     size = upload.size or 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -40,9 +40,10 @@ def _segment(tenant: Tenant, conv: Conversation, kind: str, at: datetime, *,
                                   agent=agent, queue=queue or conv.queue, detail=detail[:255])
 
 
-def _announce(tenant: Tenant, conv: Conversation, kind: str, **targets: bool) -> None:
+def _announce(tenant: Tenant, conv: Conversation, kind: str, *, visitor: bool = False,
+              agents: bool = True, supervisors: bool = False) -> None:
     notify_conversation(tenant, conv, {"type": kind, "conversation": conversation_payload(conv)},
-                        **targets)
+                        visitor=visitor, agents=agents, supervisors=supervisors)
 
 
 def _check_body(body: str, has_attachments: bool) -> str:
@@ -207,7 +208,7 @@ def conversation_offer(tenant: Tenant, conv: Conversation, agent: AgentProfile, 
     conv.status = Status.OFFERED
     conv.offered_to = agent
     conv.offered_at = now
-    conv.offer_expires_at = now + timezone.timedelta(seconds=timeout)
+    conv.offer_expires_at = now + timedelta(seconds=timeout)
     conv.save(update_fields=["status", "offered_to", "offered_at", "offer_expires_at"])
     agent.last_offer_at = now
     agent.save(update_fields=["last_offer_at"])
@@ -253,7 +254,7 @@ def conversation_accept(*, tenant: Tenant, conversation: Conversation,
     return conv
 
 
-def _requeue(tenant: Tenant, conv: Conversation, *, boost: int = 1) -> None:
+def _requeue(conv: Conversation, *, boost: int = 1) -> None:
     """Back to waiting, keeping its place: queued_at (and so FIFO order) is unchanged."""
     conv.status = Status.QUEUED
     conv.offered_to = None
@@ -271,7 +272,7 @@ def conversation_reject(*, tenant: Tenant, conversation: Conversation,
             raise ConflictError("this conversation is no longer offered to you",
                                 field="conversation")
         _segment(tenant, conv, SegmentKind.REJECTED, timezone.now(), agent=agent)
-        _requeue(tenant, conv)
+        _requeue(conv)
         _announce(tenant, conv, "conversation.offer_revoked", agents=False, supervisors=True)
         notify_conversation(tenant, conv, {"type": "conversation.offer_revoked",
                                            "conversation": conversation_payload(conv)},
@@ -285,7 +286,7 @@ def conversation_offer_expire(tenant: Tenant, conv: Conversation, *, now: dateti
     if agent is None:
         return
     _segment(tenant, conv, SegmentKind.TIMED_OUT, now, agent=agent)
-    _requeue(tenant, conv)
+    _requeue(conv)
     notify_conversation(tenant, conv, {"type": "conversation.offer_revoked",
                                        "conversation": conversation_payload(conv),
                                        "reason": "timeout"},
@@ -323,7 +324,7 @@ def conversation_transfer(*, tenant: Tenant, conversation: Conversation, by: Age
             conv.status = Status.OFFERED
             conv.offered_at = now
             timeout = conv.queue.offer_timeout_seconds if conv.queue else 30
-            conv.offer_expires_at = now + timezone.timedelta(seconds=timeout)
+            conv.offer_expires_at = now + timedelta(seconds=timeout)
             conv.save(update_fields=["offered_to", "status", "offered_at", "offer_expires_at"])
             _segment(tenant, conv, SegmentKind.OFFERED, now, agent=agent, detail="transfer")
             _announce(tenant, conv, "conversation.offered", supervisors=True)

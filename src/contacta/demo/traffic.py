@@ -4,6 +4,7 @@ every demo agent who has no open desktop. Everything goes through the real servi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import secrets
@@ -138,7 +139,5 @@ async def traffic_loop(stop: asyncio.Event, period_s: float = 2.0) -> None:
             await step(rng)
         except Exception:
             log.exception("traffic generator step failed")
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=period_s)
-        except TimeoutError:
-            pass

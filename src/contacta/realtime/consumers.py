@@ -6,12 +6,12 @@ import json
 import logging
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from contacta.errors import DomainError
 from contacta.realtime import handlers
+from contacta.realtime.db import db_async
 from contacta.realtime.events import agent_group, supervisors_group, visitor_group
 from contacta.tenants.access import Capability, TenantAccessDeniedError, tenant_for
 from contacta.tenants.models import Tenant
@@ -23,8 +23,10 @@ CLOSE_BAD_INPUT = 4400
 CLOSE_RATE_LIMITED = 4429
 
 
-class JsonConsumer(AsyncWebsocketConsumer):
+class JsonConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels ships no types
     """JSON frames in and out, with size and shape checks before any work is done."""
+
+    groups: list[str]  # set per instance by channels; we add the groups we join
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None:
@@ -85,8 +87,7 @@ class VisitorConsumer(JsonConsumer):
             await self.send_error("say hello first", field="type")
             return
         if kind == "message":
-            await handlers.visitor_message(self.tenant, self.conversation_id, data,
-                                           rate_key=f"ws:{self.channel_name}")
+            await handlers.visitor_message(self.tenant, self.conversation_id, data)
         elif kind == "typing":
             await handlers.visitor_typing(self.tenant, self.conversation_id,
                                           bool(data.get("is_typing")))
@@ -131,7 +132,7 @@ class StaffConsumer(JsonConsumer):
         user = self.scope.get("user")
         slug = self.scope["url_route"]["kwargs"]["tenant"]
         try:
-            self.tenant = await database_sync_to_async(tenant_for)(user, slug, self.capability)
+            self.tenant = await db_async(tenant_for)(user, slug, self.capability)
         except TenantAccessDeniedError:
             await self.close(code=CLOSE_FORBIDDEN)
             return

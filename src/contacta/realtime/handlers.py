@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import transaction
 
@@ -14,6 +13,7 @@ from contacta.conversations.payloads import conversation_payload
 from contacta.conversations.services import conversation_abandon, message_receive, messages_mark
 from contacta.errors import DomainError
 from contacta.ratelimit import allow
+from contacta.realtime.db import db_async
 from contacta.realtime.events import agent_group, send_event_on_commit, visitor_group
 from contacta.routing.models import AgentProfile
 from contacta.routing.services import agent_heartbeat
@@ -36,7 +36,7 @@ def _int_field(data: dict[str, Any], name: str) -> int:
     return value
 
 
-@database_sync_to_async
+@db_async
 def visitor_resume(inbox_key: str, token: str,
                    after_id: int) -> tuple[Tenant, int, dict[str, Any]] | None:
     conv = visitor_conversation(inbox_key=inbox_key, visitor_token=token)
@@ -51,9 +51,8 @@ def _conversation(tenant: Tenant, conversation_id: int) -> Conversation:
     return Conversation.objects.for_tenant(tenant).select_related("queue").get(pk=conversation_id)
 
 
-@database_sync_to_async
-def visitor_message(tenant: Tenant, conversation_id: int, data: dict[str, Any],
-                    rate_key: str) -> None:
+@db_async
+def visitor_message(tenant: Tenant, conversation_id: int, data: dict[str, Any]) -> None:
     if not allow(f"t{tenant.pk}:visitor-msg:{conversation_id}",
                  settings.PUBLIC_RATE_LIMIT_PER_MINUTE):
         raise DomainError("too many messages; wait a moment", field="body")
@@ -66,7 +65,7 @@ def visitor_message(tenant: Tenant, conversation_id: int, data: dict[str, Any],
                     client_id=_str_field(data, "client_id", 64), attachment_ids=attachment_ids)
 
 
-@database_sync_to_async
+@db_async
 def visitor_typing(tenant: Tenant, conversation_id: int, is_typing: bool) -> None:
     conv = _conversation(tenant, conversation_id)
     if conv.assignee_id:
@@ -76,25 +75,25 @@ def visitor_typing(tenant: Tenant, conversation_id: int, is_typing: bool) -> Non
                 "is_typing": is_typing})
 
 
-@database_sync_to_async
+@db_async
 def visitor_ack(tenant: Tenant, conversation_id: int, data: dict[str, Any]) -> None:
     status = _str_field(data, "status", 20) or DeliveryStatus.DELIVERED
     messages_mark(tenant=tenant, conversation=_conversation(tenant, conversation_id),
                   reader="visitor", up_to_id=_int_field(data, "up_to_id"), status=status)
 
 
-@database_sync_to_async
+@db_async
 def visitor_leave(tenant: Tenant, conversation_id: int) -> None:
     conversation_abandon(tenant=tenant, conversation=_conversation(tenant, conversation_id))
 
 
-@database_sync_to_async
+@db_async
 def agent_id_for(tenant: Tenant, user: Any) -> int | None:
     agent = AgentProfile.objects.for_tenant(tenant).filter(user=user).first()
     return agent.pk if agent else None
 
 
-@database_sync_to_async
+@db_async
 def agent_seen(tenant: Tenant, agent_id: int) -> None:
     agent_heartbeat(tenant, AgentProfile.objects.for_tenant(tenant).get(pk=agent_id))
 
@@ -108,7 +107,7 @@ def _assigned(tenant: Tenant, agent_id: int, data: dict[str, Any]) -> Conversati
     return conv
 
 
-@database_sync_to_async
+@db_async
 def agent_typing(tenant: Tenant, agent_id: int, data: dict[str, Any]) -> None:
     conv = _assigned(tenant, agent_id, data)
     with transaction.atomic():
@@ -117,7 +116,7 @@ def agent_typing(tenant: Tenant, agent_id: int, data: dict[str, Any]) -> None:
             "is_typing": bool(data.get("is_typing"))})
 
 
-@database_sync_to_async
+@db_async
 def agent_read(tenant: Tenant, agent_id: int, data: dict[str, Any]) -> None:
     conv = _assigned(tenant, agent_id, data)
     messages_mark(tenant=tenant, conversation=conv, reader="agent",

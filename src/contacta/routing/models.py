@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
 from holidays import list_supported_countries
 
 from contacta.core.routing.model import AgentStatus, SelectionPolicy

@@ -11,7 +11,7 @@ _event: asyncio.Event | None = None
 
 
 def register(loop: asyncio.AbstractEventLoop, event: asyncio.Event) -> None:
-    global _loop, _event  # noqa: PLW0603 - one routing loop per process by design
+    global _loop, _event
     with _lock:
         _loop, _event = loop, event
 

@@ -103,7 +103,7 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
     raise Http404
 
 
-def visitor_attachment(request: HttpRequest, signed: str) -> FileResponse:
+def visitor_attachment(request: HttpRequest, signed: str) -> FileResponse:  # noqa: ARG001
     try:
         attachment_id = signing.loads(signed, salt=VISITOR_FILE_SALT,
                                       max_age=VISITOR_FILE_MAX_AGE_S)

@@ -53,7 +53,7 @@ _LEGAL: dict[AgentStatus, frozenset[AgentStatus]] = {
 }
 
 
-def transition(
+def transition(  # noqa: PLR0911 - one return per event kind reads best
     state: AgentState, event: AgentEvent, now: float
 ) -> tuple[AgentState, list[StateChanged]]:
     """Apply one event; raise IllegalTransitionError for a change the model forbids."""

@@ -31,11 +31,12 @@ def _skill_score(agent: Agent, queue: Queue) -> float:
     return float(sum(agent.skills.get(skill, 0) for skill in queue.required_skills))
 
 
+# Every ranker takes (agent, queue) so policies are interchangeable; lower keys rank first.
 RANKERS: Mapping[SelectionPolicy, Callable[[Agent, Queue], RankKey]] = {
-    SelectionPolicy.LONGEST_IDLE: lambda a, q: (a.idle_since,),
+    SelectionPolicy.LONGEST_IDLE: lambda a, _q: (a.idle_since,),
     SelectionPolicy.MOST_SKILLED: lambda a, q: (-_skill_score(a, q), a.idle_since),
-    SelectionPolicy.LEAST_OCCUPIED: lambda a, q: (a.occupancy(), a.idle_since),
-    SelectionPolicy.ROUND_ROBIN: lambda a, q: (a.last_offer_at,),
+    SelectionPolicy.LEAST_OCCUPIED: lambda a, _q: (a.occupancy(), a.idle_since),
+    SelectionPolicy.ROUND_ROBIN: lambda a, _q: (a.last_offer_at,),
 }
 
 
