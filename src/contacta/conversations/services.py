@@ -239,7 +239,7 @@ def _accept(tenant: Tenant, conv: Conversation, agent: AgentProfile, now: dateti
 
 
 def _locked(tenant: Tenant, conv: Conversation) -> Conversation:
-    return Conversation.objects.for_tenant(tenant).select_for_update().select_related(
+    return Conversation.objects.for_tenant(tenant).select_for_update(of=("self",)).select_related(
         "queue", "contact", "inbox").get(pk=conv.pk)
 
 

@@ -36,7 +36,7 @@ def routing_tick(tenant: Tenant, now: datetime) -> int:
         # Serialises routing per tenant across worker processes (PostgreSQL row lock; SQLite
         # takes its database write lock at BEGIN IMMEDIATE).
         Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
-        for conv in (Conversation.objects.for_tenant(tenant).select_for_update()
+        for conv in (Conversation.objects.for_tenant(tenant).select_for_update(of=("self",))
                      .filter(status=Status.OFFERED, offer_expires_at__lte=now)
                      .select_related("offered_to", "queue", "contact", "inbox")):
             conversation_offer_expire(tenant, conv, now=now)
