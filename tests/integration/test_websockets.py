@@ -81,7 +81,7 @@ async def test_visitor_message_reaches_agent_once_and_resume_skips_seen():
 
 
 async def test_bad_frames_get_clear_errors_and_nothing_is_stored():
-    w, conv, _ = await sync_to_async(setup_assigned)()
+    _w, conv, _ = await sync_to_async(setup_assigned)()
     ws = WebsocketCommunicator(application, "/ws/chat/wsco-key/")
     assert (await ws.connect())[0]
     await ws.send_to(text_data="not json")
@@ -105,7 +105,7 @@ async def test_bad_frames_get_clear_errors_and_nothing_is_stored():
 
 
 async def test_wrong_token_and_other_tenants_socket_are_refused():
-    w, conv, session = await sync_to_async(setup_assigned)()
+    w, _conv, session = await sync_to_async(setup_assigned)()
     other = await sync_to_async(make_world)("otherco", agents=1)
     ws = WebsocketCommunicator(application, "/ws/chat/otherco-key/")
     assert (await ws.connect())[0]
@@ -115,7 +115,8 @@ async def test_wrong_token_and_other_tenants_socket_are_refused():
     staff = WebsocketCommunicator(application, "/ws/agent/otherco/",
                                   headers=[(b"cookie", f"sessionid={session}".encode())])
     connected, code = await staff.connect()
-    assert not connected and code == 4403
+    assert not connected
+    assert code == 4403
     sup = WebsocketCommunicator(application, "/ws/supervisor/otherco/",
                                 headers=[(b"cookie", f"sessionid={session}".encode())])
     assert not (await sup.connect())[0]
