@@ -60,9 +60,12 @@ def test_not_ready_offline_and_wrap_up_agents_get_nothing():
     assert [o.agent_id for o in route(snap(agents, [item(1)]), now=200)] == [3]
 
 
-def test_excluded_agent_is_skipped_after_rona():
+def test_excluded_agent_is_tried_last_after_rona():
     offers = route(snap([agent(1, idle=0), agent(2, idle=50)], [item(1, excluded={1})]), now=60)
     assert [o.agent_id for o in offers] == [2]
+    alone = route(snap([agent(1, idle=0), agent(2, state=AgentState(AgentStatus.AUX, "x"))],
+                       [item(1, excluded={1})]), now=60)
+    assert [o.agent_id for o in alone] == [1]
 
 
 def test_aging_lets_an_old_low_priority_chat_overtake():

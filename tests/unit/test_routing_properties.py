@@ -71,12 +71,11 @@ def test_routing_invariants(snapshot, now, seed):
     for agent_id, extra in per_agent.items():
         a = agents[agent_id]
         assert a.load.get(Channel.CHAT, 0) + extra <= a.capacity.get(Channel.CHAT, 0)
-    # Only eligible agents: available, skilled enough, not excluded.
+    # Only eligible agents: available and skilled enough.
     for o in offers:
         a, w = agents[o.agent_id], items[o.interaction_id]
         q = snapshot.queues[w.queue_id]
         assert a.state.status is AgentStatus.AVAILABLE
-        assert o.agent_id not in w.excluded_agent_ids
         assert all(a.skills.get(s, 0) >= lvl for s, lvl in q.required_skills.items())
     # Same seed, same decisions.
     assert route(snapshot, now, seed) == offers
@@ -109,6 +108,26 @@ def test_a_skipped_interaction_had_no_free_eligible_agent(snapshot, now):
         q = snapshot.queues[w.queue_id]
         for a in snapshot.agents:
             free = a.capacity.get(Channel.CHAT, 0) - a.load.get(Channel.CHAT, 0) - used.get(a.id, 0)
-            eligible = (a.state.status is AgentStatus.AVAILABLE and a.id not in w.excluded_agent_ids
+            eligible = (a.state.status is AgentStatus.AVAILABLE
                         and all(a.skills.get(s, 0) >= lvl for s, lvl in q.required_skills.items()))
             assert not (eligible and free > 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(snapshots(), st.floats(1000, 5000))
+def test_excluded_agents_only_when_no_one_else_was_free(snapshot, now):
+    offers = route(snapshot, now)
+    agents = {a.id: a for a in snapshot.agents}
+    items = {w.id: w for w in snapshot.waiting}
+    used: dict[int, int] = {}
+    for o in offers:
+        w = items[o.interaction_id]
+        q = snapshot.queues[w.queue_id]
+        if o.agent_id in w.excluded_agent_ids:
+            for a in agents.values():
+                free = (a.capacity.get(Channel.CHAT, 0) - a.load.get(Channel.CHAT, 0)
+                        - used.get(a.id, 0))
+                other_ok = (a.id not in w.excluded_agent_ids and a.state.status is AgentStatus.AVAILABLE
+                            and all(a.skills.get(s, 0) >= lvl for s, lvl in q.required_skills.items()))
+                assert not (other_ok and free > 0)
+        used[o.agent_id] = used.get(o.agent_id, 0) + 1

@@ -31,12 +31,16 @@ def build_snapshot(tenant: Tenant, now: datetime) -> k.Snapshot:
                         .values("pk", "queue_id", "channel", "queued_at", "priority_boost"))
     excluded: dict[int, set[int]] = defaultdict(set)
     if waiting_rows:
-        # Agents who already rejected or let this conversation time out are skipped this time.
+        # Agents who rejected or let this conversation time out since it last entered a queue
+        # are tried last. Segments come in time order, so a new ENQUEUED (a transfer) resets.
         for seg in (RoutingSegment.objects.for_tenant(tenant)
                     .filter(conversation_id__in=[w["pk"] for w in waiting_rows],
-                            kind__in=[SegmentKind.REJECTED, SegmentKind.TIMED_OUT])
-                    .values("conversation_id", "agent_id")):
-            if seg["agent_id"]:
+                            kind__in=[SegmentKind.ENQUEUED, SegmentKind.REJECTED,
+                                      SegmentKind.TIMED_OUT])
+                    .order_by("at", "id").values("conversation_id", "agent_id", "kind")):
+            if seg["kind"] == SegmentKind.ENQUEUED:
+                excluded[seg["conversation_id"]].clear()
+            elif seg["agent_id"]:
                 excluded[seg["conversation_id"]].add(seg["agent_id"])
     waiting = tuple(
         k.Interaction(id=w["pk"], queue_id=w["queue_id"], channel=k.Channel(w["channel"]),

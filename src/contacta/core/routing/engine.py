@@ -25,7 +25,10 @@ def route(snapshot: Snapshot, now: float, seed: int = 0) -> list[Offer]:
     offers: list[Offer] = []
     for item in order_waiting(snapshot, now):
         queue = snapshot.queues[item.queue_id]
-        candidates = [a for a in agents.values() if is_eligible(a, queue, item, now)]
+        eligible = [a for a in agents.values() if is_eligible(a, queue, item, now)]
+        # Agents who rejected it or let it time out are a last resort, not banned: with nobody
+        # else free, the chat goes back to them rather than waiting forever.
+        candidates = [a for a in eligible if a.id not in item.excluded_agent_ids] or eligible
         if not candidates:
             continue
         preferred = [a for a in candidates if a.id == item.preferred_agent_id]

@@ -90,7 +90,7 @@ class Interaction:
     channel: Channel
     enqueued_at: float
     priority_boost: int = 0
-    excluded_agent_ids: frozenset[int] = frozenset()  # agents that rejected or timed out
+    excluded_agent_ids: frozenset[int] = frozenset()  # rejected or timed out: tried last
     preferred_agent_id: int | None = None
 
 

@@ -11,10 +11,8 @@ RankKey = tuple[float, ...]
 
 
 def is_eligible(agent: Agent, queue: Queue, interaction: Interaction, now: float) -> bool:
-    """True when the agent may be offered this interaction right now."""
+    """True when the agent may be offered this interaction right now (exclusions aside)."""
     if agent.state.status is not AgentStatus.AVAILABLE or agent.state.in_wrap_up(now):
-        return False
-    if agent.id in interaction.excluded_agent_ids:
         return False
     if agent.free_slots(interaction.channel) <= 0:
         return False
