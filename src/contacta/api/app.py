@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.responses import Status
 
 from contacta import __version__
 from contacta.api import agents, config, conversations, webchat
@@ -99,7 +100,7 @@ def tenant_create(request: HttpRequest, payload: TenantIn) -> Any:
     tenant = Tenant(**payload.model_dump())
     tenant.full_clean()
     tenant.save()
-    return 201, _tenant_out(tenant, role_in(request.user, tenant))
+    return Status(201, _tenant_out(tenant, role_in(request.user, tenant)))
 
 
 @meta.get("/tenants/{tenant}", response=dict[str, Any])

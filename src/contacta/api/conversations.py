@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from contacta.api.scope import current_agent, get_or_404, scope, supervising
 from contacta.contacts.models import Contact
@@ -77,7 +78,7 @@ def message_post(request: HttpRequest, tenant: str, conversation_id: int,
                        body=payload.body, client_id=payload.client_id, note=payload.note,
                        attachment_ids=payload.attachment_ids,
                        supervising=supervising(request, t))
-    return 201, {"id": msg.pk, "status": msg.status, "client_id": msg.client_id}
+    return Status(201, {"id": msg.pk, "status": msg.status, "client_id": msg.client_id})
 
 
 @router.post(BASE + "/{conversation_id}/attachments", response={201: dict[str, Any]})
@@ -85,7 +86,7 @@ def attachment_upload(request: HttpRequest, tenant: str, conversation_id: int,
                       file: UploadedFile = File(...)) -> Any:  # type: ignore[type-arg]  # noqa: B008
     t = scope(request, tenant, Capability.HANDLE)
     conv = conversation_get(_visible(request, t), conversation_id)
-    return 201, attachment_payload(attachment_store(tenant=t, conversation=conv, upload=file))
+    return Status(201, attachment_payload(attachment_store(tenant=t, conversation=conv, upload=file)))
 
 
 @router.post(BASE + "/{conversation_id}/accept", response=dict[str, Any])

@@ -11,6 +11,7 @@ from typing import Any, Optional
 from django.db import models, transaction
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.responses import Status
 from pydantic import create_model
 
 from contacta.api.scope import get_or_404, scope
@@ -73,7 +74,7 @@ def register(router: Router, path: str, model: type[models.Model], schema_in: ty
         obj = model(tenant=t, **data)
         with transaction.atomic():
             save_validated(obj)
-        return 201, obj
+        return Status(201, obj)
 
     @router.get(tenant_path + "/{item_id}", response=schema_out, operation_id=f"{name}_get",
                 tags=[path])
@@ -104,4 +105,4 @@ def register(router: Router, path: str, model: type[models.Model], schema_in: ty
             obj.delete()
         except models.ProtectedError as exc:
             raise DomainError(f"{name} is still in use", field="id") from exc
-        return 204, None
+        return Status(204, None)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from contacta.connectors.models import Inbox, InboxRule
 from contacta.connectors.webchat.selectors import (
@@ -80,7 +81,7 @@ def webchat_start(request: HttpRequest, inbox_key: str, payload: StartIn) -> Any
     conv = conversation_start(tenant=inbox.tenant, inbox=inbox, visitor_token=token,
                               name=payload.name, email=payload.email, phone=payload.phone,
                               topic=payload.topic)
-    return 201, {"visitor_token": token, "conversation": conversation_payload(conv)}
+    return Status(201, {"visitor_token": token, "conversation": conversation_payload(conv)})
 
 
 @router.get("/webchat/{inbox_key}/messages", response=list[dict[str, Any]])
@@ -95,4 +96,4 @@ def webchat_upload(request: HttpRequest, inbox_key: str,
     inbox = _inbox(request, inbox_key, "upload", limit=10)
     conv = _visitor_conversation(request, inbox_key)
     att = attachment_store(tenant=inbox.tenant, conversation=conv, upload=file)
-    return 201, attachment_payload(att, for_visitor=True)
+    return Status(201, attachment_payload(att, for_visitor=True))
