@@ -73,7 +73,7 @@ class StartIn(Schema):
 @router.post("/webchat/{inbox_key}/conversations", response={201: dict[str, Any]})
 def webchat_start(request: HttpRequest, inbox_key: str, payload: StartIn) -> Any:
     """Start (or resume) the visitor's conversation; returns the token to keep in the browser."""
-    inbox = _inbox(request, inbox_key, "start", limit=20)
+    inbox = _inbox(request, inbox_key, "start", limit=settings.PUBLIC_START_RATE_LIMIT_PER_MINUTE)
     token = payload.visitor_token
     if token and len(token) < 16:
         raise DomainError("visitor_token must have at least 16 characters", field="visitor_token")

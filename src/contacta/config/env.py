@@ -49,5 +49,8 @@ def database_from_url(url: str | None, sqlite_path: Path) -> dict[str, Any]:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        "CONN_MAX_AGE": 0,
+        # Persistent connections: the ASGI server does its database work on a few long-lived
+        # threads, and a fresh PostgreSQL connection per socket frame costs milliseconds.
+        "CONN_MAX_AGE": int(os.environ.get("CONTACTA_DB_CONN_MAX_AGE", "300")),
+        "CONN_HEALTH_CHECKS": True,
     }

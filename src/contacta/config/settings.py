@@ -165,6 +165,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 WEBSOCKET_MAX_FRAME_BYTES = 16 * 1024
 PUBLIC_RATE_LIMIT_PER_MINUTE = int(os.environ.get("CONTACTA_PUBLIC_RATE_LIMIT", "60"))
+# New chats per client address and inbox per minute (a NAT'd office may need more).
+PUBLIC_START_RATE_LIMIT_PER_MINUTE = int(os.environ.get("CONTACTA_PUBLIC_START_RATE_LIMIT", "20"))
 
 LOGGING = {
     "version": 1,

@@ -109,17 +109,18 @@ class VisitorConsumer(JsonConsumer):
         if not isinstance(after_id, int) or after_id < 0:
             await self.send_error("after_id must be a non-negative integer", field="after_id")
             return
-        found = await handlers.visitor_resume(self.inbox_key, token, after_id)
+        found = await handlers.visitor_locate(self.inbox_key, token)
         if found is None:
             await self.send_error("no conversation for this visitor", field="token")
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.tenant, self.conversation_id, welcome = found
+        self.tenant, self.conversation_id = found
         for group in list(self.groups):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups = []
         await self.join(visitor_group(self.tenant.pk, self.conversation_id))
-        await self.send_json(welcome)
+        await self.send_json(await handlers.visitor_welcome(self.tenant, self.conversation_id,
+                                                            after_id))
 
 
 class StaffConsumer(JsonConsumer):

@@ -37,14 +37,19 @@ def _int_field(data: dict[str, Any], name: str) -> int:
 
 
 @db_async
-def visitor_resume(inbox_key: str, token: str,
-                   after_id: int) -> tuple[Tenant, int, dict[str, Any]] | None:
+def visitor_locate(inbox_key: str, token: str) -> tuple[Tenant, int] | None:
     conv = visitor_conversation(inbox_key=inbox_key, visitor_token=token)
-    if conv is None:
-        return None
-    history = visitor_history(conv, after_id=after_id)
-    welcome = {"type": "hello", "conversation": conversation_payload(conv), "messages": history}
-    return conv.tenant, conv.pk, welcome
+    return (conv.tenant, conv.pk) if conv is not None else None
+
+
+@db_async
+def visitor_welcome(tenant: Tenant, conversation_id: int, after_id: int) -> dict[str, Any]:
+    """State and missed messages, read after the socket joined its group so nothing falls
+    between the two (the client drops anything it already has by message id)."""
+    conv = (Conversation.objects.for_tenant(tenant)
+            .select_related("tenant", "queue", "inbox", "contact").get(pk=conversation_id))
+    return {"type": "hello", "conversation": conversation_payload(conv),
+            "messages": visitor_history(conv, after_id=after_id)}
 
 
 def _conversation(tenant: Tenant, conversation_id: int) -> Conversation:
