@@ -3,19 +3,25 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements/*.txt pyproject.toml | sha1sum | cut -c1-12)
+BASE_STAMP := $(VENV)/.base-$(shell cat requirements/base.txt pyproject.toml | sha1sum | cut -c1-12)
+DEV_STAMP := $(VENV)/.dev-$(shell cat requirements/*.txt pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_WORKERS ?= 2
 
-.PHONY: demo test lint typecheck contracts unit integration e2e bench install system-deps translations clean
+.PHONY: demo test lint typecheck contracts bench install install-dev system-deps translations clean
 
-$(STAMP):
-	$(PYTHON) -m venv $(VENV)
+$(BASE_STAMP):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements/dev.txt
+	$(BIN)/pip install -q -r requirements/base.txt
 	$(BIN)/pip install -q --no-deps -e .
-	rm -f $(VENV)/.installed-*; touch $(STAMP)
+	rm -f $(VENV)/.base-*; touch $(BASE_STAMP)
 
-install: $(STAMP)
+$(DEV_STAMP): $(BASE_STAMP)
+	$(BIN)/pip install -q -r requirements/dev.txt
+	rm -f $(VENV)/.dev-*; touch $(DEV_STAMP)
+
+install: $(BASE_STAMP)
+install-dev: $(DEV_STAMP)
 
 # Debian's Chromium drives the end-to-end tests (never `playwright install`).
 system-deps:
@@ -24,24 +30,27 @@ system-deps:
 demo: install
 	$(BIN)/contacta demo $(DEMO_ARGS)
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check src tests benchmarks
 
-typecheck: install
+typecheck: install-dev
 	$(BIN)/mypy src
 
-contracts: install
+contracts: install-dev
 	$(BIN)/lint-imports
 
-test: install system-deps lint typecheck contracts
+test: install-dev system-deps lint typecheck contracts
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q tests
 
-bench: install
+bench: install-dev
 	$(BIN)/python benchmarks/chat_latency.py --customers 50 --json
-	$(BIN)/python benchmarks/routing_kernel.py --json
+	$(BIN)/python benchmarks/chat_latency.py --customers 50 --json --db postgres
 
+# Regenerates the catalogues and compiles them (needs GNU gettext: apt-get install gettext).
 translations: install
-	cd src/contacta && ../../$(BIN)/contacta makemessages -l es -l en --ignore 'static/*' && ../../$(BIN)/contacta makemessages -d djangojs -l es -l en && ../../$(BIN)/contacta compilemessages
+	cd src/contacta && ../../$(BIN)/contacta makemessages -l es -l en --ignore 'migrations/*' --ignore 'web/static/*'
+	cd src/contacta/web && ../../../$(BIN)/contacta makemessages -d djangojs -l es -l en
+	cd src/contacta && ../../$(BIN)/contacta compilemessages
 
 clean:
 	rm -rf $(VENV) var

@@ -84,7 +84,7 @@ async def agent_desktop(base_ws: str, cookie: str, received: dict[str, float],
                 received.setdefault(event["message"]["client_id"], time.perf_counter())
 
 
-async def customer(base: str, base_ws: str, index: int, messages: int,
+async def customer(base: str, base_ws: str, index: int, messages: int, *,
                    sent: dict[str, float], assigned: asyncio.Event, go: asyncio.Event,
                    client: httpx.AsyncClient) -> None:
     r = await client.post(f"{base}/api/v1/webchat/bench-key/conversations",
@@ -122,7 +122,8 @@ async def run_load(base: str, cookies: list[str], customers: int, messages: int)
     go = asyncio.Event()
     assigned = [asyncio.Event() for _ in range(customers)]
     async with httpx.AsyncClient(timeout=30) as client:
-        chats = [asyncio.create_task(customer(base, base_ws, i, messages, sent, assigned[i], go, client))
+        chats = [asyncio.create_task(customer(base, base_ws, i, messages, sent=sent,
+                                              assigned=assigned[i], go=go, client=client))
                  for i in range(customers)]
         await asyncio.wait_for(asyncio.gather(*(a.wait() for a in assigned)), timeout=120)
         go.set()

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from contacta.connectors.models import Inbox, InboxRule
-from contacta.routing.admin import InlineTenantMixin, TenantScopedAdmin
+from contacta.routing.admin import InlineTenantMixin, TenantInlineFormSet, TenantScopedAdmin
 
 
 class InboxRuleInline(admin.TabularInline):  # type: ignore[type-arg]
+    formset = TenantInlineFormSet
     model = InboxRule
     extra = 0
     exclude = ("tenant",)

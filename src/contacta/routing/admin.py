@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 
 from contacta.routing.models import (
     AgentProfile,
@@ -20,19 +23,32 @@ class TenantScopedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("tenant",)
 
 
+class TenantInlineFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+    """Inline rows take the parent's tenant before validation, so model.clean() can refuse
+    references to another tenant's rows as a form error."""
+
+    def _construct_form(self, i: int, **kwargs: Any) -> Any:
+        form = super()._construct_form(i, **kwargs)
+        form.instance.tenant_id = self.instance.tenant_id
+        return form
+
+
 class QueueSkillInline(admin.TabularInline):  # type: ignore[type-arg]
+    formset = TenantInlineFormSet
     model = QueueSkill
     extra = 0
     exclude = ("tenant",)
 
 
 class DispositionInline(admin.TabularInline):  # type: ignore[type-arg]
+    formset = TenantInlineFormSet
     model = Disposition
     extra = 0
     exclude = ("tenant",)
 
 
 class AgentSkillInline(admin.TabularInline):  # type: ignore[type-arg]
+    formset = TenantInlineFormSet
     model = AgentSkill
     extra = 0
     exclude = ("tenant",)
@@ -44,7 +60,6 @@ class InlineTenantMixin:
     def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
         for obj in formset.save(commit=False):
             obj.tenant = form.instance.tenant
-            obj.full_clean()
             obj.save()
         for obj in formset.deleted_objects:
             obj.delete()

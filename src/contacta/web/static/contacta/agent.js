@@ -1,27 +1,27 @@
 /* The agent desktop: state, live offers, several chats side by side, contact card, close. */
 "use strict";
 (function () {
-  var C = window.Contacta, t = C.t, el = C.el;
+  var C = window.Contacta, el = C.el, gettext = C.t;
   var cfg = JSON.parse(document.getElementById("desktop-config").textContent);
   var base = "/tenants/" + cfg.tenant;
   var me = null, panels = {}, offers = {}, sock = null;
   var $ = function (id) { return document.getElementById(id); };
 
   function stateLabel(s) {
-    if (s.status === "available") { return t("Available"); }
-    if (s.status === "offline") { return t("Offline"); }
+    if (s.status === "available") { return gettext("Available"); }
+    if (s.status === "offline") { return gettext("Offline"); }
     var reason = (me.aux_reasons.filter(function (a) { return a.code === s.reason; })[0] || {}).label;
-    return reason || (s.reason === "rona" ? t("Not ready (missed offer)") : s.reason);
+    return reason || (s.reason === "rona" ? gettext("Not ready (missed offer)") : s.reason);
   }
 
   function renderState(agent) {
     me.agent = agent;
     var select = $("agent-state");
     select.textContent = "";
-    var options = [["available", "", t("Available")]];
+    var options = [["available", "", gettext("Available")]];
     me.aux_reasons.forEach(function (a) { options.push(["aux", a.code, a.label]); });
     if (agent.status === "aux" && !me.aux_reasons.some(function (a) { return a.code === agent.reason; })) { options.push(["aux", agent.reason, stateLabel(agent)]); }
-    options.push(["offline", "", t("Offline")]);
+    options.push(["offline", "", gettext("Offline")]);
     options.forEach(function (o) {
       var opt = el("option", { value: o[0] + ":" + o[1], text: o[2] });
       if (o[0] === agent.status && (o[0] !== "aux" || o[1] === agent.reason)) { opt.selected = true; }
@@ -52,17 +52,17 @@
     var expires = new Date(conv.offer_expires_at);
     var counter = el("span", { class: "countdown" });
     var card = el("div", { class: "offer card", "data-conversation": String(conv.id) }, [
-      el("strong", { text: t("New conversation") }), " ",
-      el("span", { text: (conv.contact.name || t("Visitor")) + " · " + (conv.queue ? conv.queue.name : "") }), " ",
+      el("strong", { text: gettext("New conversation") }), " ",
+      el("span", { text: (conv.contact.name || gettext("Visitor")) + " · " + (conv.queue ? conv.queue.name : "") }), " ",
       counter,
-      el("button", { class: "accept", text: t("Accept"), onclick: function () { act(conv.id, "accept"); } }),
-      el("button", { class: "reject secondary", text: t("Reject"), onclick: function () { act(conv.id, "reject"); } })
+      el("button", { class: "accept", text: gettext("Accept"), onclick: function () { act(conv.id, "accept"); } }),
+      el("button", { class: "reject secondary", text: gettext("Reject"), onclick: function () { act(conv.id, "reject"); } })
     ]);
     offers[conv.id] = { card: card, timer: setInterval(function () { counter.textContent = C.duration((expires - new Date()) / 1000); }, 500) };
     $("offers").appendChild(card);
     beep();
     if (window.Notification && Notification.permission === "granted") {
-      new Notification(t("New conversation"), { body: conv.contact.name || t("Visitor") });
+      new Notification(gettext("New conversation"), { body: conv.contact.name || gettext("Visitor") });
     }
   }
 
@@ -79,15 +79,15 @@
     }).catch(function (err) { dropOffer(id); alert(err.message); });
   }
 
-  function markFor(status) { return { sent: "✓", delivered: "✓✓", read: "✓✓ " + t("read"), failed: "⚠" }[status] || ""; }
+  function markFor(status) { return { sent: "✓", delivered: "✓✓", read: "✓✓ " + gettext("read"), failed: "⚠" }[status] || ""; }
 
   function addMessage(panel, m) {
     if (panel.seen[m.id]) { return; }
     panel.seen[m.id] = true;
     var cls = { "in": "them", "out": "me", "note": "note", "system": "system" }[m.direction];
-    var body = m.body === "customer_left" ? t("The customer left the chat.") : m.body;
+    var body = m.body === "customer_left" ? gettext("The customer left the chat.") : m.body;
     var li = el("li", { class: "msg " + cls, "data-id": String(m.id) }, [
-      m.direction === "note" ? el("span", { class: "sender", text: t("Internal note") + " · " + m.sender }) : null,
+      m.direction === "note" ? el("span", { class: "sender", text: gettext("Internal note") + " · " + m.sender }) : null,
       el("span", { class: "body", text: body }),
       el("span", { class: "attachments" }, m.attachments.map(C.attachmentNode)),
       el("span", { class: "meta" }, [C.time(m.created_at, cfg.timeZone), m.direction === "out" ? el("span", { class: "mark", text: markFor(m.status) }) : null])
@@ -113,18 +113,18 @@
     if (panels[conv.id]) { panels[conv.id].conv = conv; return panels[conv.id]; }
     $("no-chats").classList.add("hidden");
     var list = el("ol", { class: "messages" });
-    var typing = el("div", { class: "typing hidden", text: t("The customer is typing…") });
-    var text = el("textarea", { rows: "2", maxlength: "4000", placeholder: t("Reply to the customer"), class: "reply" });
+    var typing = el("div", { class: "typing hidden", text: gettext("The customer is typing…") });
+    var text = el("textarea", { rows: "2", maxlength: "4000", placeholder: gettext("Reply to the customer"), class: "reply" });
     var note = el("input", { type: "checkbox", class: "note-toggle" });
     var file = el("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf", hidden: "hidden" });
     var error = el("p", { class: "error", role: "alert" });
-    var transferSelect = el("select", { class: "transfer-target" }, [el("option", { value: "", text: t("Transfer to…") })]
-      .concat(me.queues.map(function (q) { return el("option", { value: "queue:" + q.id, text: t("Queue") + ": " + q.name }); }))
-      .concat(me.agents.map(function (a) { return el("option", { value: "agent:" + a.id, text: t("Agent") + ": " + a.name }); })));
-    var dispo = el("select", { class: "disposition" }, [el("option", { value: "", text: t("Disposition…") })]
+    var transferSelect = el("select", { class: "transfer-target" }, [el("option", { value: "", text: gettext("Transfer to…") })]
+      .concat(me.queues.map(function (q) { return el("option", { value: "queue:" + q.id, text: gettext("Queue") + ": " + q.name }); }))
+      .concat(me.agents.map(function (a) { return el("option", { value: "agent:" + a.id, text: gettext("Agent") + ": " + a.name }); })));
+    var dispo = el("select", { class: "disposition" }, [el("option", { value: "", text: gettext("Disposition…") })]
       .concat(dispositionsFor(conv).map(function (d) { return el("option", { value: d.code, text: d.label + (d.requires_note ? " *" : "") }); })));
-    var closeNote = el("input", { class: "close-note", maxlength: "4000", placeholder: t("Disposition note") });
-    var card = el("aside", { class: "contact-card" }, [el("h4", { text: t("Contact") })]);
+    var closeNote = el("input", { class: "close-note", maxlength: "4000", placeholder: gettext("Disposition note") });
+    var card = el("aside", { class: "contact-card" }, [el("h4", { text: gettext("Contact") })]);
     var panel = { conv: conv, list: list, seen: {}, lastInbound: 0 };
     function send(ids) {
       var body = text.value.trim();
@@ -134,9 +134,9 @@
         .catch(function (err) { error.textContent = err.message; });
     }
     var form = el("form", { class: "composer", onsubmit: function (e) { e.preventDefault(); send(); } }, [
-      text, el("label", { class: "attach", title: t("Attach") }, ["📎", file]),
-      el("label", { class: "note-label" }, [note, " " + t("Internal note")]),
-      el("button", { type: "submit", class: "send", text: t("Send") })
+      text, el("label", { class: "attach", title: gettext("Attach") }, ["📎", file]),
+      el("label", { class: "note-label" }, [note, " " + gettext("Internal note")]),
+      el("button", { type: "submit", class: "send", text: gettext("Send") })
     ]);
     text.addEventListener("keydown", function (e) { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); } });
     var typingTimer = null;
@@ -154,7 +154,7 @@
     });
     var actions = el("div", { class: "actions" }, [
       transferSelect,
-      el("button", { class: "secondary transfer", type: "button", text: t("Transfer"), onclick: function () {
+      el("button", { class: "secondary transfer", type: "button", text: gettext("Transfer"), onclick: function () {
         var v = transferSelect.value.split(":");
         if (!v[1]) { return; }
         var payload = {}; payload[v[0] + "_id"] = Number(v[1]);
@@ -162,13 +162,13 @@
           .catch(function (err) { error.textContent = err.message; });
       } }),
       dispo, closeNote,
-      el("button", { class: "close-conversation", type: "button", text: t("Close"), onclick: function () {
+      el("button", { class: "close-conversation", type: "button", text: gettext("Close"), onclick: function () {
         C.api("POST", base + "/conversations/" + conv.id + "/close", { disposition: dispo.value, note: closeNote.value })
           .then(function () { closePanel(conv.id); }).catch(function (err) { error.textContent = err.message; });
       } })
     ]);
     panel.node = el("article", { class: "chat-panel card", "data-conversation": String(conv.id) }, [
-      el("header", {}, [el("strong", { class: "contact-name", text: conv.contact.name || t("Visitor") }), " · ", el("span", { text: conv.queue ? conv.queue.name : "" }), el("span", { class: "status-line muted" })]),
+      el("header", {}, [el("strong", { class: "contact-name", text: conv.contact.name || gettext("Visitor") }), " · ", el("span", { text: conv.queue ? conv.queue.name : "" }), el("span", { class: "status-line muted" })]),
       el("div", { class: "panel-body" }, [el("div", { class: "thread" }, [list, typing, form, error, actions]), card])
     ]);
     panel.typing = typing; panel.status = panel.node.querySelector(".status-line");
@@ -176,8 +176,8 @@
     $("chats").appendChild(panel.node);
     C.api("GET", base + "/conversations/" + conv.id + "/messages").then(function (ms) { ms.forEach(function (m) { addMessage(panel, m); }); });
     C.api("GET", base + "/contacts/" + conv.contact.id).then(function (c) {
-      card.appendChild(el("p", { text: [c.name, c.email, c.phone].filter(Boolean).join(" · ") || t("Unknown") }));
-      card.appendChild(el("h5", { text: t("History") }));
+      card.appendChild(el("p", { text: [c.name, c.email, c.phone].filter(Boolean).join(" · ") || gettext("Unknown") }));
+      card.appendChild(el("h5", { text: gettext("History") }));
       card.appendChild(el("ul", { class: "history" }, c.conversations.filter(function (h) { return h.id !== conv.id; }).map(function (h) {
         return el("li", { text: "#" + h.id + " · " + h.channel + " · " + (h.created_at || "").slice(0, 10) + " · " + (h.disposition || h.status) });
       })));
@@ -208,7 +208,7 @@
         if (panels[ev.conversation.id]) { panels[ev.conversation.id].conv = ev.conversation; }
         break;
       case "conversation.customer_left":
-        if (panels[ev.conversation.id]) { panels[ev.conversation.id].status.textContent = " · " + t("The customer left the chat."); }
+        if (panels[ev.conversation.id]) { panels[ev.conversation.id].status.textContent = " · " + gettext("The customer left the chat."); }
         break;
       case "message.created":
         if (panels[ev.message.conversation_id]) { addMessage(panels[ev.message.conversation_id], ev.message); }
@@ -239,7 +239,7 @@
     sock = C.socket("/ws/agent/" + cfg.tenant + "/", {
       onOpen: function () { sync(); },  // after a reconnect, the server state is the truth
       onEvent: onEvent,
-      onStatus: function (up) { $("conn").textContent = up ? t("Connected") : t("Reconnecting…"); document.body.dataset.connected = up ? "1" : "0"; }
+      onStatus: function (up) { $("conn").textContent = up ? gettext("Connected") : gettext("Reconnecting…"); document.body.dataset.connected = up ? "1" : "0"; }
     });
     setInterval(function () { sock.send({ type: "heartbeat" }); }, 20000);
     if (window.Notification && Notification.permission === "default") {

@@ -1,7 +1,7 @@
 /* The customer's chat: pre-chat form, live thread, reconnect without loss or duplicates. */
 "use strict";
 (function () {
-  var C = window.Contacta, t = C.t, el = C.el;
+  var C = window.Contacta, el = C.el, gettext = C.t;
   var cfg = JSON.parse(document.getElementById("chat-config").textContent);
   var tokenKey = "contacta.visitor." + cfg.inboxKey;
   var outboxKey = "contacta.outbox." + cfg.inboxKey;
@@ -22,7 +22,7 @@
     var pending = m.client_id && document.querySelector('[data-client-id="' + m.client_id + '"]');
     if (pending) { pending.remove(); }
     var who = m.direction === "in" ? "me" : (m.direction === "system" ? "system" : "agent");
-    var body = m.body === "customer_left" ? t("You left the chat.") : m.body;
+    var body = m.body === "customer_left" ? gettext("You left the chat.") : m.body;
     var li = el("li", { class: "msg " + who, "data-id": String(m.id) }, [
       who === "agent" && m.sender ? el("span", { class: "sender", text: m.sender }) : null,
       el("span", { class: "body", text: body }),
@@ -35,7 +35,7 @@
   }
 
   function markFor(status) {
-    return { pending: "…", sent: "✓", delivered: "✓✓", read: "✓✓ " + t("read") , failed: "⚠" }[status] || "";
+    return { pending: "…", sent: "✓", delivered: "✓✓", read: "✓✓ " + gettext("read") , failed: "⚠" }[status] || "";
   }
 
   function ack() {
@@ -49,7 +49,7 @@
     $("composer").classList.toggle("hidden", isClosed);
     $("end-chat").classList.toggle("hidden", isClosed);
     $("new-chat").classList.toggle("hidden", !isClosed);
-    if (isClosed) { $("chat-status").textContent = t("Chat closed"); $("queue-info").classList.add("hidden"); }
+    if (isClosed) { $("chat-status").textContent = gettext("Chat closed"); $("queue-info").classList.add("hidden"); }
   }
 
   function onEvent(ev) {
@@ -57,21 +57,21 @@
       case "hello":
         ev.messages.forEach(renderMessage);
         setClosed(ev.conversation.status === "closed");
-        if (ev.conversation.status === "assigned") { $("chat-status").textContent = t("Connected with an agent"); $("queue-info").classList.add("hidden"); }
+        if (ev.conversation.status === "assigned") { $("chat-status").textContent = gettext("Connected with an agent"); $("queue-info").classList.add("hidden"); }
         outbox.forEach(function (p) { sock.send(p); });  // resend what the server may not have
         break;
       case "message.created": renderMessage(ev.message); break;
       case "queue.position":
         var info = $("queue-info");
         info.classList.remove("hidden");
-        info.textContent = interpolate(t("You are number %(position)s in the queue. Estimated wait: %(minutes)s min."), { position: ev.position, minutes: Math.max(1, Math.round(ev.estimated_wait_s / 60)) }, true);
+        info.textContent = interpolate(gettext("You are number %(position)s in the queue. Estimated wait: %(minutes)s min."), { position: ev.position, minutes: Math.max(1, Math.round(ev.estimated_wait_s / 60)) }, true);
         break;
       case "conversation.assigned":
         $("queue-info").classList.add("hidden");
-        $("chat-status").textContent = interpolate(t("%(name)s joined the chat"), { name: ev.conversation.agent_name || t("An agent") }, true);
+        $("chat-status").textContent = interpolate(gettext("%(name)s joined the chat"), { name: ev.conversation.agent_name || gettext("An agent") }, true);
         break;
       case "conversation.transferred":
-        $("chat-status").textContent = t("Transferring you to another agent…"); break;
+        $("chat-status").textContent = gettext("Transferring you to another agent…"); break;
       case "conversation.closed": setClosed(true); break;
       case "typing": $("typing").classList.toggle("hidden", !ev.is_typing); break;
       case "message.status":
@@ -105,7 +105,7 @@
     e.preventDefault();
     var body = $("body").value.trim();
     if (!body) { return; }
-    if (body.length > cfg.maxChars) { showError("chat-error", t("The message is too long.")); return; }
+    if (body.length > cfg.maxChars) { showError("chat-error", gettext("The message is too long.")); return; }
     showError("chat-error", "");
     send(body);
     $("body").value = "";
@@ -122,7 +122,7 @@
   $("file").addEventListener("change", function () {
     var f = $("file").files[0];
     if (!f) { return; }
-    if (f.size > cfg.maxUpload) { showError("chat-error", t("The file is too large.")); return; }
+    if (f.size > cfg.maxUpload) { showError("chat-error", gettext("The file is too large.")); return; }
     var form = new FormData(); form.append("file", f);
     C.api("POST", "/webchat/" + encodeURIComponent(cfg.inboxKey) + "/attachments", form, { "X-Visitor-Token": token })
       .then(function (att) { send("", [att.id]); })

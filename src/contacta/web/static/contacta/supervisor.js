@@ -1,7 +1,7 @@
 /* The supervisor's live view: a fresh snapshot whenever an event says something changed. */
 "use strict";
 (function () {
-  var C = window.Contacta, t = C.t, el = C.el;
+  var C = window.Contacta, el = C.el, gettext = C.t;
   var cfg = JSON.parse(document.getElementById("desktop-config").textContent);
   var base = "/tenants/" + cfg.tenant;
   var pending = null, auxReasons = [];
@@ -12,12 +12,12 @@
     rows.forEach(function (cells) { body.appendChild(el("tr", {}, cells.map(function (c) { return el("td", {}, [c]); }))); });
   }
 
-  function stateText(a) { return a.status === "aux" ? t("Aux") + ": " + a.reason : (a.status === "available" ? t("Available") : t("Offline")); }
+  function stateText(a) { return a.status === "aux" ? gettext("Aux") + ": " + a.reason : (a.status === "available" ? gettext("Available") : gettext("Offline")); }
 
   function forceControl(a) {
-    var select = el("select", { "aria-label": t("Force state") }, [el("option", { value: "", text: "—" }), el("option", { value: "available:", text: t("Available") })]
+    var select = el("select", { "aria-label": gettext("Force state") }, [el("option", { value: "", text: "—" }), el("option", { value: "available:", text: gettext("Available") })]
       .concat(auxReasons.map(function (r) { return el("option", { value: "aux:" + r.code, text: r.label }); }))
-      .concat([el("option", { value: "offline:", text: t("Offline") })]));
+      .concat([el("option", { value: "offline:", text: gettext("Offline") })]));
     select.addEventListener("change", function () {
       var v = select.value.split(":");
       if (!v[0]) { return; }
@@ -29,9 +29,9 @@
   function refresh() {
     return C.api("GET", base + "/live").then(function (live) {
       fill("queues", live.queues.map(function (q) { return [q.name, String(q.waiting), C.duration(q.longest_wait_s), String(q.active), q.sla_target_percent + "% / " + q.sla_target_seconds + "s"]; }));
-      fill("agents", live.agents.map(function (a) { return [a.name, stateText(a) + (a.wrap_up_until && new Date(a.wrap_up_until) > new Date() ? " · " + t("Wrap-up") : ""), a.time_in_state_s === null ? "—" : C.duration(a.time_in_state_s), a.active_conversations + "/" + a.chat_capacity, forceControl(a)]; }));
-      fill("waiting", live.waiting.map(function (c) { return ["#" + c.id, c.contact.name || t("Visitor"), c.queue ? c.queue.name : "", c.status, C.duration(c.wait_s)]; }));
-      fill("active", live.active.map(function (c) { return ["#" + c.id, c.contact.name || t("Visitor"), c.queue ? c.queue.name : "", c.agent || ""]; }));
+      fill("agents", live.agents.map(function (a) { return [a.name, stateText(a) + (a.wrap_up_until && new Date(a.wrap_up_until) > new Date() ? " · " + gettext("Wrap-up") : ""), a.time_in_state_s === null ? "—" : C.duration(a.time_in_state_s), a.active_conversations + "/" + a.chat_capacity, forceControl(a)]; }));
+      fill("waiting", live.waiting.map(function (c) { return ["#" + c.id, c.contact.name || gettext("Visitor"), c.queue ? c.queue.name : "", c.status, C.duration(c.wait_s)]; }));
+      fill("active", live.active.map(function (c) { return ["#" + c.id, c.contact.name || gettext("Visitor"), c.queue ? c.queue.name : "", c.agent || ""]; }));
     });
   }
 
