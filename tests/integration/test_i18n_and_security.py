@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.hashers import identify_hasher
-from django.test import Client, override_settings
+from django.test import override_settings
 
 from contacta.accounts.models import User
 from contacta.routing.models import Disposition, Queue, QueueSkill
@@ -43,7 +43,8 @@ def test_user_language_preference_wins_over_browser(client):
 def test_csp_nosniff_and_frame_headers(client):
     r = client.get("/accounts/login/")
     csp = r.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "object-src 'none'" in csp
+    assert "script-src 'self'" in csp
+    assert "object-src 'none'" in csp
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert r.headers["X-Frame-Options"] == "DENY"
     w = make_world("framed")
@@ -55,7 +56,8 @@ def test_session_cookie_is_httponly_and_lax(client):
     make_world("cookie")
     r = client.post("/accounts/login/", {"username": "cookie-sup", "password": PASSWORD})
     morsel = r.cookies["sessionid"]
-    assert morsel["httponly"] and morsel["samesite"] == "Lax"
+    assert morsel["httponly"]
+    assert morsel["samesite"] == "Lax"
 
 
 @override_settings(SECURE_COOKIES=True, SESSION_COOKIE_SECURE=True)

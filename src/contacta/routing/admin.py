@@ -28,7 +28,7 @@ class TenantInlineFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
     references to another tenant's rows as a form error."""
 
     def _construct_form(self, i: int, **kwargs: Any) -> Any:
-        form = super()._construct_form(i, **kwargs)
+        form = super()._construct_form(i, **kwargs)  # type: ignore[misc]
         form.instance.tenant_id = self.instance.tenant_id
         return form
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from csp.decorators import csp_replace
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core import signing
@@ -70,7 +70,7 @@ def supervisor(request: HttpRequest) -> HttpResponse:
 
 
 @xframe_options_exempt  # the widget embeds this page in the client's web site
-@csp_replace({"frame-ancestors": ["*"]})
+@csp_replace({"frame-ancestors": ["*"]})  # type: ignore[arg-type]
 @require_GET
 def chat_page(request: HttpRequest, inbox_key: str) -> HttpResponse:
     inbox = inbox_by_key(inbox_key)
