@@ -120,7 +120,6 @@ def _customers_answer(rng: random.Random) -> None:
 
 def traffic_step(rng: random.Random, spawn_probability: float = 0.25) -> None:
     """One beat of the simulated center (called every two seconds)."""
-    close_old_connections()
     for step in (_bot_agents_work, _customers_answer):
         try:
             step(rng)
@@ -128,12 +127,19 @@ def traffic_step(rng: random.Random, spawn_probability: float = 0.25) -> None:
             log.info("traffic step skipped: %s", exc.message)
     if rng.random() < spawn_probability:
         _spawn_customer(rng)
+
+
+def _step_in_thread(rng: random.Random) -> None:
     close_old_connections()
+    try:
+        traffic_step(rng)
+    finally:
+        close_old_connections()
 
 
 async def traffic_loop(stop: asyncio.Event, period_s: float = 2.0) -> None:
     rng = random.Random()
-    step = sync_to_async(traffic_step, thread_sensitive=False)
+    step = sync_to_async(_step_in_thread, thread_sensitive=False)
     while not stop.is_set():
         try:
             await step(rng)
