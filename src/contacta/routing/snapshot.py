@@ -66,7 +66,10 @@ def build_snapshot(tenant: Tenant, now: datetime) -> k.Snapshot:
     agents = tuple(
         k.Agent(id=a.pk, state=agent_kernel_state(a), skills=skills[a.pk],
                 capacity={k.Channel.CHAT: a.chat_capacity}, load=load[a.pk],
-                idle_since=ts(a.idle_since) or ts(a.status_since) or 0.0,
+                # A busy agent (idle_since cleared on accept) has been working since their
+                # last offer; ranking them by when they became available would favour them.
+                idle_since=(ts(a.idle_since) or ts(a.last_offer_at) or ts(a.status_since)
+                            or 0.0),
                 last_offer_at=ts(a.last_offer_at) or 0.0)
         for a in agents_rows
     )

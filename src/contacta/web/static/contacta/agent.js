@@ -134,7 +134,7 @@
         .catch(function (err) { error.textContent = err.message; });
     }
     var form = el("form", { class: "composer", onsubmit: function (e) { e.preventDefault(); send(); } }, [
-      text, el("label", { class: "attach", title: gettext("Attach") }, ["📎", file]),
+      text, el("label", { class: "attach", title: gettext("Attach") }, [gettext("Attach"), file]),
       el("label", { class: "note-label" }, [note, " " + gettext("Internal note")]),
       el("button", { type: "submit", class: "send", text: gettext("Send") })
     ]);
