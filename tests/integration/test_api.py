@@ -192,3 +192,42 @@ def test_uploads_are_sniffed_and_limited(world, client, settings):
     assert download.status_code == 200
     assert download["Content-Type"] == "image/png"
     assert client.get("/chat-files/forged-signature/").status_code == 404
+
+
+def test_tenant_admin_creates_users_with_roles(world):
+    c = Client()
+    h = bearer(world.token)
+    r = post(c, "/api/v1/tenants/acme/users",
+             {"username": "nueva.agente", "password": "una-clave-segura-77", "first_name": "Nueva",
+              "role": "agent"}, **h)
+    assert r.status_code == 201, r.content
+    assert r.json()["role"] == "agent"
+    assert Client().login(username="nueva.agente", password="una-clave-segura-77")
+    r = post(c, "/api/v1/tenants/acme/users", {"username": "nueva.agente", "password": "x" * 12}, **h)
+    assert r.status_code == 409
+    assert r.json()["errors"][0]["field"] == "username"
+    r = post(c, "/api/v1/tenants/acme/users", {"username": "weak", "password": "12345678"}, **h)
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["field"] == "password"
+    r = post(c, "/api/v1/tenants/acme/users", {"username": "bad role", "password": "x" * 12}, **h)
+    assert r.status_code == 422
+    r = post(c, "/api/v1/tenants/acme/users",
+             {"username": "boss", "password": "una-clave-segura-77", "role": "emperor"}, **h)
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["field"] == "role"
+    names = [u["username"] for u in c.get("/api/v1/tenants/acme/users", **h).json()]
+    assert "nueva.agente" in names
+    assert "acme-agent1" in names
+
+
+def test_auto_accept_queue_assigns_without_a_click(world):
+    Queue.objects.filter(pk=world.queue.pk).update(auto_accept=True)
+    agent_state_set(world.tenant, world.agents[0], status="available")
+    conv = conversation_start(tenant=world.tenant, inbox=world.inbox,
+                              visitor_token="visitor-token-auto-01")
+    routing_tick(world.tenant, timezone.now())
+    conv.refresh_from_db()
+    assert conv.status == "assigned"
+    assert conv.assignee == world.agents[0]
+    kinds = list(conv.segments.values_list("kind", "detail"))
+    assert kinds[-1] == ("accepted", "auto")

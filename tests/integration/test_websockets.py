@@ -123,3 +123,27 @@ async def test_wrong_token_and_other_tenants_socket_are_refused():
     anon = WebsocketCommunicator(application, "/ws/agent/wsco/")
     assert not (await anon.connect())[0]
     assert other.tenant.pk != w.tenant.pk
+
+
+def setup_waiting():
+    w = make_world("waitco", agents=1)
+    for i in range(2):
+        conversation_start(tenant=w.tenant, inbox=w.inbox, visitor_token=f"waiting-visitor-{i:06}")
+    return w
+
+
+async def test_waiting_customers_hear_their_position_and_estimate():
+    w = await sync_to_async(setup_waiting)()
+    sockets = []
+    for i in range(2):
+        ws = WebsocketCommunicator(application, "/ws/chat/waitco-key/")
+        assert (await ws.connect())[0]
+        await ws.send_json_to({"type": "hello", "token": f"waiting-visitor-{i:06}"})
+        await receive_until(ws, "hello")
+        sockets.append(ws)
+    await sync_to_async(routing_tick)(w.tenant, timezone.now())  # nobody available: all wait
+    positions = [await receive_until(ws, "queue.position") for ws in sockets]
+    assert [p["position"] for p in positions] == [1, 2]
+    assert positions[1]["estimated_wait_s"] > positions[0]["estimated_wait_s"] > 0
+    for ws in sockets:
+        await ws.disconnect()

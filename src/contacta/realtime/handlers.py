@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from contacta.connectors.webchat.selectors import visitor_conversation, visitor_history
 from contacta.conversations.models import Conversation, DeliveryStatus, Status
@@ -16,6 +17,7 @@ from contacta.ratelimit import allow
 from contacta.realtime.db import db_async
 from contacta.realtime.events import agent_group, send_event_on_commit, visitor_group
 from contacta.routing.models import AgentProfile
+from contacta.routing.selectors import queue_positions
 from contacta.routing.services import agent_heartbeat
 from contacta.tenants.models import Tenant
 
@@ -48,7 +50,12 @@ def visitor_welcome(tenant: Tenant, conversation_id: int, after_id: int) -> dict
     between the two (the client drops anything it already has by message id)."""
     conv = (Conversation.objects.for_tenant(tenant)
             .select_related("tenant", "queue", "inbox", "contact").get(pk=conversation_id))
-    return {"type": "hello", "conversation": conversation_payload(conv),
+    place = None
+    if conv.status == Status.QUEUED and conv.queue is not None:
+        found = queue_positions(tenant, conv.queue, timezone.now()).get(conv.pk)
+        if found:
+            place = {"position": found[0], "estimated_wait_s": found[1]}
+    return {"type": "hello", "conversation": conversation_payload(conv), "queue": place,
             "messages": visitor_history(conv, after_id=after_id)}
 
 

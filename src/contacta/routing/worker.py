@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from datetime import datetime
 
 from asgiref.sync import sync_to_async
@@ -16,18 +15,16 @@ from django.utils import timezone
 from contacta.conversations.models import Conversation, Status
 from contacta.conversations.services import conversation_offer, conversation_offer_expire
 from contacta.core.routing.agent_states import WrapUpEnded
-from contacta.core.routing.engine import order_waiting, route
-from contacta.core.routing.model import Snapshot
+from contacta.core.routing.engine import route
 from contacta.realtime.events import send_event_on_commit, visitor_group
-from contacta.routing.models import AgentProfile
+from contacta.routing.models import AgentProfile, Queue
+from contacta.routing.selectors import queue_positions
 from contacta.routing.services import agent_apply
 from contacta.routing.snapshot import build_snapshot
 from contacta.routing.wakeup import register
 from contacta.tenants.models import Tenant
 
 log = logging.getLogger(__name__)
-
-DEFAULT_WAIT_ESTIMATE_S = 30.0
 
 
 def routing_tick(tenant: Tenant, now: datetime) -> int:
@@ -55,28 +52,16 @@ def routing_tick(tenant: Tenant, now: datetime) -> int:
                 queue = conv.queue
                 conversation_offer(tenant, conv, agents[offer.agent_id], now=now,
                                    auto_accept=bool(queue and queue.auto_accept))
-        _announce_positions(tenant, build_snapshot(tenant, now) if offers else snapshot, now)
+        _announce_positions(tenant, now)
     return len(offers)
 
 
-def _average_wait_s(tenant: Tenant, queue_id: int) -> float:
-    recent = (Conversation.objects.for_tenant(tenant)
-              .filter(queue_id=queue_id, accepted_at__isnull=False, queued_at__isnull=False)
-              .order_by("-accepted_at").values_list("queued_at", "accepted_at")[:20])
-    waits = [(accepted - queued).total_seconds() for queued, accepted in recent]
-    return sum(waits) / len(waits) if waits else DEFAULT_WAIT_ESTIMATE_S
-
-
-def _announce_positions(tenant: Tenant, snapshot: Snapshot, now: datetime) -> None:
+def _announce_positions(tenant: Tenant, now: datetime) -> None:
     """Send each waiting customer their position and estimated wait, when it changed."""
-    per_queue: dict[int, list[int]] = defaultdict(list)
-    for item in order_waiting(snapshot, now.timestamp()):
-        per_queue[item.queue_id].append(item.id)
-    for queue_id, conv_ids in per_queue.items():
-        average = _average_wait_s(tenant, queue_id)
-        for index, conv_id in enumerate(conv_ids):
-            position = index + 1
-            estimate = round(position * average)
+    queue_ids = set(Conversation.objects.for_tenant(tenant).filter(status=Status.QUEUED)
+                    .values_list("queue_id", flat=True))
+    for queue in Queue.objects.for_tenant(tenant).filter(pk__in=queue_ids):
+        for conv_id, (position, estimate) in queue_positions(tenant, queue, now).items():
             key = f"t{tenant.pk}:queuepos:{conv_id}"
             if cache.get(key) == (position, estimate):
                 continue

@@ -52,20 +52,23 @@
     if (isClosed) { $("chat-status").textContent = gettext("Chat closed"); $("queue-info").classList.add("hidden"); }
   }
 
+  function showPlace(place) {
+    var info = $("queue-info");
+    info.classList.remove("hidden");
+    info.textContent = interpolate(gettext("You are number %(position)s in the queue. Estimated wait: %(minutes)s min."), { position: place.position, minutes: Math.max(1, Math.round(place.estimated_wait_s / 60)) }, true);
+  }
+
   function onEvent(ev) {
     switch (ev.type) {
       case "hello":
         ev.messages.forEach(renderMessage);
         setClosed(ev.conversation.status === "closed");
+        if (ev.queue) { showPlace(ev.queue); }
         if (ev.conversation.status === "assigned") { $("chat-status").textContent = gettext("Connected with an agent"); $("queue-info").classList.add("hidden"); }
         outbox.forEach(function (p) { sock.send(p); });  // resend what the server may not have
         break;
       case "message.created": renderMessage(ev.message); break;
-      case "queue.position":
-        var info = $("queue-info");
-        info.classList.remove("hidden");
-        info.textContent = interpolate(gettext("You are number %(position)s in the queue. Estimated wait: %(minutes)s min."), { position: ev.position, minutes: Math.max(1, Math.round(ev.estimated_wait_s / 60)) }, true);
-        break;
+      case "queue.position": showPlace(ev); break;
       case "conversation.assigned":
         $("queue-info").classList.add("hidden");
         $("chat-status").textContent = interpolate(gettext("%(name)s joined the chat"), { name: ev.conversation.agent_name || gettext("An agent") }, true);

@@ -12,7 +12,12 @@
     rows.forEach(function (cells) { body.appendChild(el("tr", {}, cells.map(function (c) { return el("td", {}, [c]); }))); });
   }
 
-  function stateText(a) { return a.status === "aux" ? gettext("Aux") + ": " + a.reason : (a.status === "available" ? gettext("Available") : gettext("Offline")); }
+  function stateText(a) {
+    if (a.status === "available") { return gettext("Available"); }
+    if (a.status === "offline") { return gettext("Offline"); }
+    var reason = auxReasons.filter(function (r) { return r.code === a.reason; })[0];
+    return gettext("Aux") + ": " + (reason ? reason.label : (a.reason === "rona" ? gettext("Not ready (missed offer)") : a.reason));
+  }
 
   function forceControl(a) {
     var select = el("select", { "aria-label": gettext("Force state") }, [el("option", { value: "", text: "—" }), el("option", { value: "available:", text: gettext("Available") })]
