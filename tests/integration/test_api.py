@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from contacta.conversations.services import conversation_start
+from contacta.conversations.services import conversation_start, message_receive
 from contacta.routing.models import Queue
 from contacta.routing.services import agent_state_set
 from contacta.routing.worker import routing_tick
@@ -231,3 +231,23 @@ def test_auto_accept_queue_assigns_without_a_click(world):
     assert conv.assignee == world.agents[0]
     kinds = list(conv.segments.values_list("kind", "detail"))
     assert kinds[-1] == ("accepted", "auto")
+
+
+@pytest.mark.parametrize("chats", [2, 8])
+def test_hot_pages_keep_a_query_budget(world, client, django_assert_max_num_queries, chats):
+    """The live view and the conversation list cost the same with 2 or 8 conversations."""
+    for a in world.agents:
+        agent_state_set(world.tenant, a, status="available")
+    for i in range(chats):
+        conv = conversation_start(tenant=world.tenant, inbox=world.inbox,
+                                  visitor_token=f"visitor-token-budget-{i:03}")
+        message_receive(tenant=world.tenant, conversation=conv, body="hola")
+    routing_tick(world.tenant, timezone.now())
+    client.force_login(world.supervisor)
+    with django_assert_max_num_queries(14):
+        assert client.get("/api/v1/tenants/acme/live").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert len(client.get("/api/v1/tenants/acme/conversations").json()) == chats
+    conv_id = client.get("/api/v1/tenants/acme/conversations").json()[0]["id"]
+    with django_assert_max_num_queries(12):
+        client.get(f"/api/v1/tenants/acme/conversations/{conv_id}/messages")
