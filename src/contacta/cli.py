@@ -76,12 +76,17 @@ def demo(host: str, port: int, traffic: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "wfm":
+        from contacta.cli_wfm import main as wfm_main
+
+        sys.exit(wfm_main(args[1:]))
     ours = {"serve", "worker", "demo"}
     if not args or args[0] in {"-h", "--help"}:
-        print("usage: contacta {serve,worker,demo} [options] | <django management command>\n"
+        print("usage: contacta {serve,worker,demo,wfm} [options] | <django management command>\n"
               "  serve    run the web server (and, single node, the routing loop)\n"
               "  worker   run the routing loop alone (multi-node installs)\n"
               "  demo     migrate, load the demo BPO and serve it with live traffic\n"
+              "  wfm      Erlang B, C, A and staffing (contacta wfm --help)\n"
               "  migrate, createsuperuser, shell, ...: Django management commands")
         return
     if args[0] not in ours:

@@ -1,0 +1,1 @@
+"""Workforce-management mathematics: Erlang B, C and A, and staffing."""
