@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import sys
 from typing import Any
 
 from contacta.core.wfm.erlang import (
@@ -95,15 +97,16 @@ def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     try:
         result = _compute(args)
-    except ErlangInputError:
+    except ErlangInputError as exc:
+        print(f"contacta wfm {args.command}: {exc}", file=sys.stderr)
         return 2
     if args.json:
         # An infinite ASA prints as Infinity, which Python's and most JSON readers accept.
-        pass
+        print(json.dumps(result))
     else:
-        max(len(k) for k in result)
-        for _key, _value in result.items():
-            pass
+        width = max(len(k) for k in result)
+        for key, value in result.items():
+            print(f"{key:<{width}}  {_human(value)}")
         if args.command in {"erlang-a", "staffing"}:
-            pass
+            print(f"({SL_NOTE})")
     return 0
