@@ -43,8 +43,10 @@ test: install-dev system-deps lint typecheck contracts
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q tests
 
 bench: install-dev
+	$(BIN)/pip install -q -r requirements/bench.txt
 	$(BIN)/python benchmarks/chat_latency.py --customers 50 --json
 	$(BIN)/python benchmarks/chat_latency.py --customers 50 --json --db postgres
+	$(BIN)/python benchmarks/erlang.py --json
 
 # Regenerates the catalogues and compiles them (needs GNU gettext: apt-get install gettext).
 translations: install

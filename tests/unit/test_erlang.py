@@ -166,3 +166,20 @@ def test_zero_agents_and_nan_are_refused():
         erlang_b(10.0, 0)
     with pytest.raises(ErlangInputError):
         erlang_c_metrics(float("nan"), 10, aht_s=1, target_s=1)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_fast_agent_count_equals_the_definition(seed):
+    """erlang_c_agents is the smallest N whose Erlang C service level meets the target."""
+    import random
+
+    from contacta.core.wfm.erlang import erlang_c_agents
+
+    rng = random.Random(seed)
+    for _ in range(40):
+        a, aht = rng.uniform(0.2, 400), rng.uniform(30, 900)
+        sl, t = rng.uniform(0.5, 0.95), rng.choice([0.0, 10.0, 20.0, 60.0])
+        n = erlang_c_agents(a, aht, sl, t)
+        assert erlang_c_metrics(a, n, aht, t).service_level >= sl
+        if n - 1 > a:
+            assert erlang_c_metrics(a, n - 1, aht, t).service_level < sl

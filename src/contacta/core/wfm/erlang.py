@@ -228,12 +228,10 @@ def staffing(*, calls: float, interval_s: float, aht_s: float, target_sl: float 
     _check_targets(target_sl, shrinkage, max_occupancy, target_asa_s, patience_s)
     erlangs = calls * aht_s / interval_s
     limit = max_agents or int(erlangs + 20 * math.sqrt(erlangs) + 100)
-    table = erlang_b_table(erlangs, limit) if patience_s is None else None
 
     def metrics(n: int) -> QueueMetrics:
-        if table is not None:
-            return erlang_c_metrics(erlangs, n, aht_s, target_s, b=table[n])
-        assert patience_s is not None
+        if patience_s is None:
+            return erlang_c_metrics(erlangs, n, aht_s, target_s)
         return erlang_a_metrics(erlangs, n, aht_s, patience_s, target_s)
 
     def meets(n: int) -> bool:
@@ -242,8 +240,51 @@ def staffing(*, calls: float, interval_s: float, aht_s: float, target_sl: float 
                 and (target_asa_s is None or m.asa_s <= target_asa_s)
                 and (max_occupancy is None or m.occupancy <= max_occupancy))
 
-    # Without abandonment fewer than A agents never suffice; with it they may.
-    low = (math.floor(erlangs) + 1) if patience_s is None else max(1, math.floor(erlangs * 0.5))
-    best = _fewest(meets, low, max(1, int(math.sqrt(erlangs))), limit)
+    if patience_s is None:
+        # Service level, ASA and occupancy all improve with every agent: start from the fast
+        # service-level answer and the occupancy bound, then step up while any target fails.
+        best = math.floor(erlangs) + 1
+        if target_sl is not None:
+            best = erlang_c_agents(erlangs, aht_s, target_sl, target_s)
+        if max_occupancy is not None:
+            best = max(best, math.ceil(erlangs / max_occupancy - 1e-12))
+        while not meets(best):
+            best += 1
+            if best > limit:
+                raise ErlangInputError(f"no staffing up to {limit} agents meets the targets")
+    else:
+        # With abandonment fewer than A agents may suffice.
+        best = _fewest(meets, max(1, math.floor(erlangs * 0.5)), max(1, int(math.sqrt(erlangs))),
+                       limit)
     scheduled = math.ceil(best / (1.0 - shrinkage) - 1e-9)
     return StaffingResult(agents=best, scheduled_agents=scheduled, metrics=metrics(best))
+
+
+def erlang_c_agents(erlangs: float, aht_s: float, target_sl: float, target_s: float) -> int:
+    """Fewest agents whose Erlang C service level reaches `target_sl` (fast path, no objects).
+
+    One pass: the Erlang B recurrence up to floor(A), then one step per extra agent until the
+    service level is met — O(A + sqrt(A)) work instead of a fresh O(N) sum per candidate N.
+    """
+    _check("erlangs", erlangs)
+    _check("aht_s", aht_s)
+    _check("target_s", target_s, positive=False)
+    if not 0.0 < target_sl < 1.0:
+        raise ErlangInputError("target service level must be between 0 and 1 (exclusive)")
+    b = 1.0
+    n = 0
+    floor_a = math.floor(erlangs)
+    while n < floor_a:
+        n += 1
+        b = erlangs * b / (n + erlangs * b)
+    ratio = target_s / aht_s
+    while True:
+        n += 1
+        b = erlangs * b / (n + erlangs * b)
+        gap = n - erlangs
+        if gap <= 0:
+            continue
+        p_wait = n * b / (gap + erlangs * b)
+        if 1.0 - p_wait * math.exp(-gap * ratio) >= target_sl:
+            return n
+
