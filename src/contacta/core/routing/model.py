@@ -72,6 +72,32 @@ class Agent:
         return sum(self.load.values()) / total_cap if total_cap else 1.0
 
 
+class OverflowKind(StrEnum):
+    QUEUE = "queue"  # move to another queue (keeping the original enqueue time)
+    CALLBACK = "callback"  # leave the queue with a callback offer
+    MESSAGE = "message"  # leave the queue with a message (e.g. "we are closed")
+
+
+@dataclass(frozen=True)
+class OverflowAction:
+    kind: OverflowKind
+    queue_id: int | None = None  # for QUEUE
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class WideningStep:
+    """After `after_s` of waiting, relax the queue's requirements ("bullseye" rings).
+
+    `min_proficiency` replaces every required minimum (1 = any agent with the skills);
+    `overflow_queue_id` moves the interaction to another queue instead.
+    """
+
+    after_s: float
+    min_proficiency: int | None = None
+    overflow_queue_id: int | None = None
+
+
 @dataclass(frozen=True)
 class Queue:
     id: int
@@ -79,6 +105,12 @@ class Queue:
     priority: int = 5  # 1..10
     policy: SelectionPolicy = SelectionPolicy.LONGEST_IDLE
     aging_per_minute: float = 0.0  # effective priority gained per minute of waiting
+    widening: tuple[WideningStep, ...] = ()  # in increasing after_s
+    max_waiting: int | None = None  # more waiting than this -> overflow action at enqueue
+    max_wait_s: float | None = None  # waited longer than this -> overflow action
+    overflow: OverflowAction | None = None
+    closed_action: OverflowAction | None = None  # what an arrival gets while closed
+    sticky_s: float = 0.0  # how long a preferred agent is waited for before the queue
 
 
 @dataclass(frozen=True)
@@ -91,7 +123,8 @@ class Interaction:
     enqueued_at: float
     priority_boost: int = 0
     excluded_agent_ids: frozenset[int] = frozenset()  # rejected or timed out: tried last
-    preferred_agent_id: int | None = None
+    preferred_agent_id: int | None = None  # last agent or account owner: offered first
+    queue_entered_at: float | None = None  # when it entered this queue (widening); default enq
 
 
 @dataclass(frozen=True)
