@@ -116,6 +116,8 @@ def run(agents, ops, seed=0):  # noqa: PLR0912 - one branch per kind of event
 
 
 def check(r, agents, step):
+    for queue_id in QUEUES:
+        assert r.waiting_count(queue_id) == len(r.queue_order(queue_id, 0.0))
     for e in step:
         if isinstance(e, Offered):
             a = r.agent_state(e.agent_id)

@@ -44,7 +44,7 @@ from contacta.core.routing.model import (
 )
 from contacta.core.routing.policies import tie_breaker
 
-WAITING, HELD, OFFERED, ASSIGNED, DONE = "waiting", "held", "offered", "assigned", "done"
+NEW, WAITING, HELD, OFFERED, ASSIGNED, DONE = "new", "waiting", "held", "offered", "assigned", "done"
 
 # Heap key kinds kept per (group, channel); a policy reads one of them.
 IDLE, ROUND_ROBIN, OCCUPANCY = "idle", "rr", "occ"
@@ -80,12 +80,17 @@ class _Agent:
     group: _Group
     version: int = 0
     held: list[int] = field(default_factory=list)  # sticky work waiting for this agent
+    blends_exclusive: bool = False  # has capacity on a channel that blocks the others
 
     def available(self, now: float) -> bool:
-        return self.state.status is AgentStatus.AVAILABLE and not self.state.in_wrap_up(now)
+        state = self.state
+        return state.status is AgentStatus.AVAILABLE and (
+            state.wrap_up_until is None or now >= state.wrap_up_until)
 
     def free(self, channel: Channel) -> int:
         load = self.load
+        if not self.blends_exclusive and channel not in EXCLUSIVE_CHANNELS:
+            return self.capacity.get(channel, 0) - load.get(channel, 0)
         for other in EXCLUSIVE_CHANNELS:
             if other != channel and load.get(other, 0) > 0:
                 return 0
@@ -116,7 +121,7 @@ class _Item:
     excluded: set[int]
     preferred: int | None
     preferred_until: float | None = None
-    state: str = WAITING
+    state: str = NEW
     agent_id: int | None = None
     accepted_at: float | None = None
     version: int = 0
@@ -158,7 +163,8 @@ class Router:
             self._ties[agent.id] = (agent.id * 2654435761 + self.seed * 40503) % 2**32
         rec = _Agent(id=agent.id, state=agent.state, skills=skills, capacity=dict(agent.capacity),
                      load=dict(agent.load), idle_since=agent.idle_since,
-                     last_offer_at=agent.last_offer_at, tie=self._ties[agent.id], group=group)
+                     last_offer_at=agent.last_offer_at, tie=self._ties[agent.id], group=group,
+                     blends_exclusive=any(c in EXCLUSIVE_CHANNELS for c in agent.capacity))
         self._agents[agent.id] = rec
         group.members.add(agent.id)
         if rec.state.wrap_up_until is not None and rec.state.wrap_up_until > now:
@@ -384,27 +390,31 @@ class Router:
         return cached
 
     def _heap_head(self, group: _Group, channel: Channel, kind: str, now: float,
-                   skip: set[int] | None = None) -> tuple[tuple[Any, ...], _Agent] | None:
+                   skip: set[int] | None = None) -> tuple[Any, ...] | None:
+        """The best valid entry (key..., version, agent) of a group's heap, stale ones dropped."""
         heap = group.heaps.get((channel, kind))
         if not heap:
             return None
         parked: list[tuple[Any, ...]] = []
-        found: tuple[tuple[Any, ...], _Agent] | None = None
+        found: tuple[Any, ...] | None = None
         while heap:
             entry = heap[0]
-            agent = self._agents.get(entry[-1])
-            if (agent is None or agent.version != entry[-2] or not agent.available(now)
+            agent: _Agent = entry[-1]
+            if (agent.version != entry[-2] or not agent.available(now)
                     or agent.free(channel) <= 0):
                 heapq.heappop(heap)  # stale for good: the agent has moved on
                 continue
             if skip and agent.id in skip:
                 parked.append(heapq.heappop(heap))
                 continue
-            found = (entry[:-2], agent)
+            found = entry
             break
         for entry in parked:
             heapq.heappush(heap, entry)
         return found
+
+    def _skill_score(self, group: _Group, queue: Queue) -> int:
+        return sum(group.skills.get(s, 0) for s in queue.required_skills)
 
     def _find_agent(self, rec: _Item, now: float) -> _Agent | None:
         queue = self.queues[rec.queue_id]
@@ -417,20 +427,35 @@ class Router:
             return None  # still waiting for the preferred agent
         kind = POLICY_KEY[queue.policy]
         groups = self._eligible(rec.queue_id, self._level(rec, now))
+        skilled = queue.policy is SelectionPolicy.MOST_SKILLED
+        channel = rec.channel
+        heap_key = (channel, kind)
+        simple = channel not in EXCLUSIVE_CHANNELS
         for skip in ((rec.excluded or None), None):
-            best: tuple[tuple[Any, ...], _Agent] | None = None
+            best: tuple[Any, ...] | None = None
             for group in groups:
-                head = self._heap_head(group, rec.channel, kind, now, skip)
-                if head is None:
+                heap = group.heaps.get(heap_key)
+                if not heap:
                     continue
-                key = head[0]
-                if queue.policy is SelectionPolicy.MOST_SKILLED:
-                    score = sum(group.skills.get(s, 0) for s in queue.required_skills)
-                    key = (-score, *key)
-                if best is None or key < best[0]:
-                    best = (key, head[1])
+                # Hot path, inlined: drop stale heads until a free agent is on top.
+                entry = heap[0]
+                agent: _Agent = entry[-1]
+                state = agent.state
+                if (agent.version != entry[-2] or state.status is not AgentStatus.AVAILABLE
+                        or (state.wrap_up_until is not None and now < state.wrap_up_until)
+                        or skip is not None
+                        or not (simple and not agent.blends_exclusive)
+                        or agent.capacity.get(channel, 0) <= agent.load.get(channel, 0)):
+                    found = self._heap_head(group, channel, kind, now, skip)
+                    if found is None:
+                        continue
+                    entry = found
+                if skilled:  # more skilled groups first, then the policy key inside
+                    entry = (-self._skill_score(group, queue), *entry)
+                if best is None or entry < best:
+                    best = entry
             if best is not None:
-                return best[1]
+                return best[-1]  # type: ignore[no-any-return]
             if skip is None:
                 break
         return None
@@ -477,6 +502,7 @@ class Router:
                 held = self._agents[rec.preferred].held
                 if rec.id in held:
                     held.remove(rec.id)
+            rec.state = NEW
         rec.version += 1
 
     def _queue_head(self, queue_id: int) -> _Item | None:
@@ -502,7 +528,10 @@ class Router:
                 events.append(self._offer(rec, agent, now))
                 continue
             best: tuple[tuple[float, float, int], _Item] | None = None
+            heaps = self._queue_heaps
             for queue_id, level_needed in self._group_queues(agent.group):
+                if not heaps[queue_id]:
+                    continue
                 head = self._queue_head(queue_id)
                 if (head is None or agent.free(head.channel) <= 0 or agent.id in head.excluded
                         or self._level(head, now) < level_needed):
@@ -527,7 +556,9 @@ class Router:
                 continue
             for kind in self._kinds:
                 heap = agent.group.heaps.setdefault((channel, kind), [])
-                heapq.heappush(heap, (*agent.key(kind), agent.version, agent.id))
+                # Keys end with the agent's unique tie rank, so the agent object itself is
+                # never compared.
+                heapq.heappush(heap, (*agent.key(kind), agent.version, agent))
 
     def _release(self, rec: _Item, now: float) -> _Agent:
         assert rec.agent_id is not None
