@@ -455,7 +455,7 @@ class Router:
                 if best is None or entry < best:
                     best = entry
             if best is not None:
-                return best[-1]  # type: ignore[no-any-return]
+                return best[-1]
             if skip is None:
                 break
         return None
