@@ -80,13 +80,18 @@ def main(argv: list[str] | None = None) -> None:
         from contacta.cli_wfm import main as wfm_main
 
         sys.exit(wfm_main(args[1:]))
+    if args and args[0] == "simulate":
+        from contacta.cli_simulate import main as simulate_main
+
+        sys.exit(simulate_main(args[1:]))
     ours = {"serve", "worker", "demo"}
     if not args or args[0] in {"-h", "--help"}:
-        print("usage: contacta {serve,worker,demo,wfm} [options] | <django management command>\n"
+        print("usage: contacta {serve,worker,demo,wfm,simulate} [options] | <django management command>\n"
               "  serve    run the web server (and, single node, the routing loop)\n"
               "  worker   run the routing loop alone (multi-node installs)\n"
               "  demo     migrate, load the demo BPO and serve it with live traffic\n"
               "  wfm      Erlang B, C, A and staffing (contacta wfm --help)\n"
+              "  simulate run a scenario through the routing kernel (contacta simulate --help)\n"
               "  migrate, createsuperuser, shell, ...: Django management commands")
         return
     if args[0] not in ours:

@@ -1,0 +1,1 @@
+"""Discrete-event simulation of a contact center that drives the real routing kernel."""
