@@ -48,6 +48,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/chat_latency.py --customers 50 --json --db postgres
 	$(BIN)/python benchmarks/erlang.py --json
 	$(BIN)/python benchmarks/routing.py --agents 10000 --queues 500 --skills 50 --json
+	$(BIN)/python benchmarks/simulate.py --json
 
 # Regenerates the catalogues and compiles them (needs GNU gettext: apt-get install gettext).
 translations: install

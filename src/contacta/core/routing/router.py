@@ -259,7 +259,7 @@ class Router:
     def complete(self, interaction_id: int, now: float,
                  wrap_up_s: float = 0.0) -> list[RoutingEvent]:
         rec = self._item(interaction_id, ASSIGNED)
-        agent = self._release(rec, now)
+        agent = self._release(rec, now, publish=False)  # published once, below
         rec.state = DONE
         events: list[RoutingEvent] = [Completed(rec.id, agent.id, now,
                                                 now - (rec.accepted_at or now))]
@@ -560,11 +560,12 @@ class Router:
                 # never compared.
                 heapq.heappush(heap, (*agent.key(kind), agent.version, agent))
 
-    def _release(self, rec: _Item, now: float) -> _Agent:
+    def _release(self, rec: _Item, now: float, *, publish: bool = True) -> _Agent:
         assert rec.agent_id is not None
         agent = self._agents[rec.agent_id]
         agent.load[rec.channel] = max(0, agent.load.get(rec.channel, 0) - 1)
-        self._publish(agent, now)
+        if publish:
+            self._publish(agent, now)
         return agent
 
     def _requeue(self, rec: _Item, agent: _Agent, now: float) -> list[RoutingEvent]:
