@@ -54,6 +54,18 @@ class QueueIn(Schema):
     auto_accept: bool = False
     business_hours_id: int | None = None
     closed_message: str = Field("", max_length=500)
+    closed_action: str = Field("", description="queue, callback, message or empty")
+    closed_queue_id: int | None = None
+    widening: list[dict[str, float | int]] = Field(
+        default_factory=list, max_length=10,
+        description='e.g. [{"after_s": 30, "min_proficiency": 2}, '
+                    '{"after_s": 120, "overflow_queue_id": 7}]')
+    max_waiting: int | None = None
+    max_wait_seconds: int | None = None
+    overflow_action: str = Field("", description="queue, callback, message or empty")
+    overflow_queue_id: int | None = None
+    overflow_message: str = Field("", max_length=500)
+    sticky_seconds: int = 0
 
 
 class QueueOut(QueueIn):
@@ -74,6 +86,10 @@ class AgentIn(Schema):
     user_id: int
     team_id: int | None = None
     chat_capacity: int = 3
+    voice_capacity: int = 1
+    messaging_capacity: int = 3
+    email_capacity: int = 2
+    task_capacity: int = 1
 
 
 class AgentOut(AgentIn):
@@ -151,7 +167,8 @@ crud.register(router, "skills", Skill, NamedIn, NamedOut)
 crud.register(router, "teams", Team, NamedIn, NamedOut)
 crud.register(router, "business-hours", BusinessHours, HoursIn, HoursOut)
 crud.register(router, "queues", Queue, QueueIn, QueueOut,
-              references={"business_hours_id": BusinessHours})
+              references={"business_hours_id": BusinessHours, "closed_queue_id": Queue,
+                          "overflow_queue_id": Queue})
 crud.register(router, "queue-skills", QueueSkill, QueueSkillIn, QueueSkillOut,
               references={"queue_id": Queue, "skill_id": Skill}, filters=("queue_id",))
 crud.register(router, "agents", AgentProfile, AgentIn, AgentOut, references={"team_id": Team})

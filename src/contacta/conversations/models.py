@@ -37,6 +37,12 @@ class Conversation(TenantOwned):
                                    related_name="+")
     offer_expires_at = models.DateTimeField(null=True, blank=True)
     priority_boost = models.SmallIntegerField(default=0)
+    # When it entered its current queue (widening and maximum wait count from here).
+    queue_entered_at = models.DateTimeField(null=True, blank=True)
+    # Sticky routing: offered first to this agent until preferred_until.
+    preferred_agent = models.ForeignKey(AgentProfile, null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    preferred_until = models.DateTimeField(null=True, blank=True)
     topic = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True)
@@ -121,6 +127,7 @@ class SegmentKind(models.TextChoices):
     TIMED_OUT = "timed_out", _("Timed out (RONA)")
     TRANSFERRED = "transferred", _("Transferred")
     ABANDONED = "abandoned", _("Abandoned")
+    OVERFLOWED = "overflowed", _("Overflowed")
     CLOSED = "closed", _("Closed")
 
 

@@ -64,7 +64,8 @@ def _check_client_id(client_id: str) -> str:
 
 def queue_for_topic(tenant: Tenant, inbox: Inbox, topic: str) -> Queue:
     rule = InboxRule.objects.for_tenant(tenant).filter(inbox=inbox, topic=topic).first()
-    return rule.queue if rule else inbox.default_queue
+    queue_id = rule.queue_id if rule else inbox.default_queue_id
+    return Queue.objects.for_tenant(tenant).select_related("business_hours").get(pk=queue_id)
 
 
 def conversation_start(*, tenant: Tenant, inbox: Inbox, visitor_token: str, name: str = "",
@@ -85,17 +86,94 @@ def conversation_start(*, tenant: Tenant, inbox: Inbox, visitor_token: str, name
         queue = queue_for_topic(tenant, inbox, topic)
         conv = Conversation.objects.create(tenant=tenant, inbox=inbox, contact=contact,
                                            queue=queue, topic=topic, status=Status.QUEUED,
-                                           queued_at=now)
+                                           queued_at=now, queue_entered_at=now)
         _segment(tenant, conv, SegmentKind.ENQUEUED, now, queue=queue)
         if inbox.greeting:
             Message.objects.create(tenant=tenant, conversation=conv, direction=Direction.SYSTEM,
                                    body=inbox.greeting)
-        if not queue_is_open(queue, now) and queue.closed_message:
-            Message.objects.create(tenant=tenant, conversation=conv, direction=Direction.SYSTEM,
-                                   body=queue.closed_message)
-        _announce(tenant, conv, "conversation.queued", agents=False, supervisors=True)
+        _arrive(tenant, conv, queue, now)
         transaction.on_commit(wake_router)
     return conv
+
+
+def _last_agent(tenant: Tenant, conv: Conversation) -> AgentProfile | None:
+    earlier = (Conversation.objects.for_tenant(tenant)
+               .filter(contact=conv.contact, assignee__isnull=False).exclude(pk=conv.pk)
+               .order_by("-created_at").select_related("assignee").first())
+    return earlier.assignee if earlier else None
+
+
+def _arrive(tenant: Tenant, conv: Conversation, queue: Queue, now: datetime) -> None:
+    """A new conversation meets its queue: closed hours, a full queue, or a sticky agent."""
+    if not queue_is_open(queue, now):
+        if queue.closed_action:
+            conversation_overflow(tenant, conv, now=now, kind=queue.closed_action,
+                                  to_queue_id=queue.closed_queue_id, reason="closed")
+            return
+        if queue.closed_message:
+            Message.objects.create(tenant=tenant, conversation=conv, direction=Direction.SYSTEM,
+                                   body=queue.closed_message)
+    if queue.max_waiting is not None:
+        waiting = (Conversation.objects.for_tenant(tenant)
+                   .filter(queue=queue, status__in=[Status.QUEUED, Status.OFFERED])
+                   .exclude(pk=conv.pk).count())
+        if waiting >= queue.max_waiting:
+            conversation_overflow(tenant, conv, now=now,
+                                  kind=queue.overflow_action or "message",
+                                  to_queue_id=queue.overflow_queue_id, reason="max_waiting")
+            return
+    if queue.sticky_seconds:
+        last = _last_agent(tenant, conv)
+        if last is not None:
+            conv.preferred_agent = last
+            conv.preferred_until = now + timedelta(seconds=queue.sticky_seconds)
+            conv.save(update_fields=["preferred_agent", "preferred_until"])
+    _announce(tenant, conv, "conversation.queued", agents=False, supervisors=True)
+
+
+OVERFLOW_TEXT = {
+    "callback": "Todos nuestros asesores están ocupados. Le contactaremos en breve. / "
+                "All our agents are busy. We will contact you shortly.",
+    "message": "En este momento no podemos atenderle por este canal. / "
+               "We cannot serve you on this channel right now.",
+}
+
+
+def conversation_overflow(tenant: Tenant, conv: Conversation, *, now: datetime, kind: str,
+                          to_queue_id: int | None, reason: str) -> None:
+    """Apply a queue's overflow or closed action: move to another queue, or close with a
+    callback promise or a message. Recorded as an OVERFLOWED routing segment."""
+    source = conv.queue
+    target = (Queue.objects.for_tenant(tenant).filter(pk=to_queue_id).first()
+              if kind == "queue" and to_queue_id else None)
+    _segment(tenant, conv, SegmentKind.OVERFLOWED, now, queue=source,
+             detail=f"{reason}:{kind}" + (f":{target.pk}" if target else ""))
+    if target is not None and (source is None or target.pk != source.pk):
+        conv.queue = target
+        conv.queue_entered_at = now
+        conv.status = Status.QUEUED
+        conv.offered_to = None
+        conv.offer_expires_at = None
+        conv.save(update_fields=["queue", "queue_entered_at", "status", "offered_to",
+                                 "offer_expires_at"])
+        _segment(tenant, conv, SegmentKind.ENQUEUED, now, queue=target, detail=reason)
+        transaction.on_commit(wake_router)
+        _announce(tenant, conv, "conversation.overflowed", agents=False, supervisors=True)
+        return
+    text = ""
+    if source is not None:
+        text = (source.closed_message if reason == "closed" else source.overflow_message)
+    note = Message.objects.create(tenant=tenant, conversation=conv, direction=Direction.SYSTEM,
+                                  body=text or OVERFLOW_TEXT.get(kind, OVERFLOW_TEXT["message"]))
+    notify_conversation(tenant, conv, {"type": "message.created",
+                                       "message": message_payload(note, for_visitor=True)},
+                        visitor=True, agents=False)
+    conv.status = Status.CLOSED
+    conv.closed_at = now
+    conv.save(update_fields=["status", "closed_at"])
+    _announce(tenant, conv, "conversation.overflowed", visitor=True, agents=False,
+              supervisors=True)
+    _announce(tenant, conv, "conversation.closed", visitor=True, agents=False)
 
 
 def _attachments_for(tenant: Tenant, conv: Conversation, ids: Sequence[int]) -> list[Attachment]:
@@ -316,8 +394,12 @@ def conversation_transfer(*, tenant: Tenant, conversation: Conversation, by: Age
         conv.assignee = None
         if queue is not None:
             conv.queue = queue
+            conv.queue_entered_at = now
         conv.status = Status.QUEUED
-        conv.save(update_fields=["assignee", "queue", "status"])
+        conv.preferred_agent = None
+        conv.preferred_until = None
+        conv.save(update_fields=["assignee", "queue", "queue_entered_at", "status",
+                                 "preferred_agent", "preferred_until"])
         _segment(tenant, conv, SegmentKind.ENQUEUED, now, queue=conv.queue, detail=target)
         if agent is not None:
             conv.offered_to = agent  # a direct transfer is an offer to that agent only

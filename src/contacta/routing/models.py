@@ -11,11 +11,46 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from holidays import list_supported_countries
 
-from contacta.core.routing.model import AgentStatus, SelectionPolicy
+from contacta.core.routing.model import AgentStatus, SelectionPolicy, WideningStep
 from contacta.core.sla.calendar import CalendarError, parse_windows
 from contacta.tenants.models import Membership, TenantOwned
 
 Proficiency = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class OverflowChoice(models.TextChoices):
+    QUEUE = "queue", _("Another queue")
+    CALLBACK = "callback", _("Offer a callback")
+    MESSAGE = "message", _("Send a message and close")
+
+
+def widening_steps(raw: object) -> list[WideningStep]:
+    """Validate and convert the stored widening steps; ValueError names the fault."""
+    if raw in (None, ""):
+        return []
+    if not isinstance(raw, list):
+        raise ValueError("a list of steps")
+    steps = []
+    for index, step in enumerate(raw):
+        if not isinstance(step, dict) or set(step) - {"after_s", "min_proficiency",
+                                                      "overflow_queue_id"}:
+            raise ValueError(f"step {index}: keys are after_s, min_proficiency, overflow_queue_id")
+        after = step.get("after_s")
+        level = step.get("min_proficiency")
+        target = step.get("overflow_queue_id")
+        if not isinstance(after, int | float) or isinstance(after, bool) or after <= 0:
+            raise ValueError(f"step {index}: after_s must be a positive number of seconds")
+        if (level is None) == (target is None):
+            raise ValueError(f"step {index}: give min_proficiency or overflow_queue_id")
+        if level is not None and (not isinstance(level, int) or not 1 <= level <= 5):
+            raise ValueError(f"step {index}: min_proficiency is 1 to 5")
+        if target is not None and (not isinstance(target, int) or isinstance(target, bool)):
+            raise ValueError(f"step {index}: overflow_queue_id is a queue id")
+        steps.append(WideningStep(after_s=float(after), min_proficiency=level,
+                                  overflow_queue_id=target))
+    if [s.after_s for s in steps] != sorted(s.after_s for s in steps):
+        raise ValueError("steps must come in increasing after_s")
+    return steps
 
 
 class Skill(TenantOwned):
@@ -89,6 +124,25 @@ class Queue(TenantOwned):
     business_hours = models.ForeignKey(BusinessHours, null=True, blank=True,
                                        on_delete=models.SET_NULL)
     closed_message = models.CharField(_("closed message"), max_length=500, blank=True)
+    closed_action = models.CharField(
+        _("when closed"), max_length=20, choices=OverflowChoice.choices, blank=True,
+        help_text=_("Empty: queue anyway (the closed message is shown)."))
+    closed_queue = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("queue while closed"))
+    # Bullseye rings, e.g. after 30 s accept proficiency 2, after 120 s overflow to queue 7.
+    widening = models.JSONField(_("widening steps"), default=list, blank=True,
+                                help_text=_('e.g. [{"after_s": 30, "min_proficiency": 2}, '
+                                            '{"after_s": 120, "overflow_queue_id": 7}]'))
+    max_waiting = models.PositiveIntegerField(_("maximum waiting"), null=True, blank=True)
+    max_wait_seconds = models.PositiveIntegerField(_("maximum wait (s)"), null=True, blank=True)
+    overflow_action = models.CharField(_("overflow action"), max_length=20,
+                                       choices=OverflowChoice.choices, blank=True)
+    overflow_queue = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+", verbose_name=_("overflow queue"))
+    overflow_message = models.CharField(_("overflow message"), max_length=500, blank=True)
+    sticky_seconds = models.PositiveIntegerField(
+        _("wait for the last agent (s)"), default=0,
+        help_text=_("A returning customer is offered first to their last agent for this long."))
 
     class Meta:
         ordering = ["name"]
@@ -96,6 +150,21 @@ class Queue(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            steps = widening_steps(self.widening)
+        except ValueError as exc:
+            raise ValidationError({"widening": str(exc)}) from exc
+        targets = {s.overflow_queue_id for s in steps if s.overflow_queue_id is not None}
+        if targets and Queue.objects.for_tenant(self.tenant).filter(pk__in=targets).count() != len(
+                targets):
+            raise ValidationError({"widening": "overflow_queue_id must be a queue of this tenant"})
+        if self.overflow_action == OverflowChoice.QUEUE and self.overflow_queue_id is None:
+            raise ValidationError({"overflow_queue": "name the queue to overflow to"})
+        if self.closed_action == OverflowChoice.QUEUE and self.closed_queue_id is None:
+            raise ValidationError({"closed_queue": "name the queue to use while closed"})
 
 
 class QueueSkill(TenantOwned):
@@ -114,8 +183,18 @@ class AgentProfile(TenantOwned):
                              related_name="agent_profiles")
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="agents")
+    # Capacity per channel (Amazon Connect routing-profile style): a call blocks all other
+    # work; chats, messages, emails and back-office tasks run side by side up to these limits.
     chat_capacity = models.PositiveSmallIntegerField(
-        _("chats at once"), default=3, validators=[MinValueValidator(1), MaxValueValidator(20)])
+        _("chats at once"), default=3, validators=[MinValueValidator(0), MaxValueValidator(20)])
+    voice_capacity = models.PositiveSmallIntegerField(
+        _("calls at once"), default=1, validators=[MaxValueValidator(1)])
+    messaging_capacity = models.PositiveSmallIntegerField(
+        _("messaging conversations at once"), default=3, validators=[MaxValueValidator(20)])
+    email_capacity = models.PositiveSmallIntegerField(
+        _("emails at once"), default=2, validators=[MaxValueValidator(20)])
+    task_capacity = models.PositiveSmallIntegerField(
+        _("back-office tasks at once"), default=1, validators=[MaxValueValidator(20)])
     status = models.CharField(max_length=20, choices=[(s.value, s.value) for s in AgentStatus],
                               default=AgentStatus.OFFLINE)
     reason = models.CharField(max_length=50, blank=True)

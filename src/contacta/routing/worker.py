@@ -13,9 +13,14 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from contacta.conversations.models import Conversation, Status
-from contacta.conversations.services import conversation_offer, conversation_offer_expire
+from contacta.conversations.services import (
+    conversation_offer,
+    conversation_offer_expire,
+    conversation_overflow,
+)
 from contacta.core.routing.agent_states import WrapUpEnded
-from contacta.core.routing.engine import route
+from contacta.core.routing.engine import plan
+from contacta.core.routing.events import Offered, Overflowed
 from contacta.realtime.events import send_event_on_commit, visitor_group
 from contacta.routing.models import AgentProfile, Queue
 from contacta.routing.selectors import queue_positions
@@ -41,14 +46,22 @@ def routing_tick(tenant: Tenant, now: datetime) -> int:
             agent_apply(tenant, agent, WrapUpEnded(), now=now)
 
         snapshot = build_snapshot(tenant, now)
-        offers = route(snapshot, now.timestamp(), seed=tenant.pk)
-        if offers:
+        decisions = plan(snapshot, now.timestamp(), seed=tenant.pk)
+        offers = [d for d in decisions if isinstance(d, Offered)]
+        moved = [d for d in decisions if isinstance(d, Overflowed)]
+        if decisions:
             convs = Conversation.objects.for_tenant(tenant).select_related(
-                "queue", "contact", "inbox").in_bulk([o.interaction_id for o in offers])
+                "queue", "contact", "inbox").in_bulk([d.interaction_id for d in offers + moved])
             agents = AgentProfile.objects.for_tenant(tenant).select_related("user").in_bulk(
                 [o.agent_id for o in offers])
+            for overflow in moved:
+                conversation_overflow(tenant, convs[overflow.interaction_id], now=now,
+                                      kind=overflow.kind.value, to_queue_id=overflow.to_queue_id,
+                                      reason=overflow.reason)
             for offer in offers:
                 conv = convs[offer.interaction_id]
+                if offer.queue_id != conv.queue_id:  # overflowed and offered in the same pass
+                    conv.refresh_from_db()
                 queue = conv.queue
                 conversation_offer(tenant, conv, agents[offer.agent_id], now=now,
                                    auto_accept=bool(queue and queue.auto_accept))

@@ -6,7 +6,7 @@ drives event by event makes the decisions (contacta.core.routing.router).
 
 from __future__ import annotations
 
-from contacta.core.routing.events import Offered
+from contacta.core.routing.events import Offered, RoutingEvent
 from contacta.core.routing.model import Interaction, Offer, Snapshot
 from contacta.core.routing.policies import effective_priority
 from contacta.core.routing.router import Router
@@ -22,13 +22,19 @@ def order_waiting(snapshot: Snapshot, now: float) -> list[Interaction]:
     return sorted((w for w in snapshot.waiting if w.queue_id in snapshot.queues), key=key)
 
 
-def route(snapshot: Snapshot, now: float, seed: int = 0) -> list[Offer]:
-    """Decide which waiting interactions to offer to which agents at time `now`."""
+def plan(snapshot: Snapshot, now: float, seed: int = 0) -> list[RoutingEvent]:
+    """Everything due at `now` for a snapshot: overflows by wait or widening, then offers."""
     router = Router(snapshot.queues, seed=seed, agent_ids=[a.id for a in snapshot.agents])
     for agent in snapshot.agents:
         router.add_agent(agent, now, serve=False)
     for item in snapshot.waiting:
         if item.queue_id in snapshot.queues:
             router.restore_waiting(item)
+    events = router.advance(now, place=False)
+    return events + router.dispatch(now)
+
+
+def route(snapshot: Snapshot, now: float, seed: int = 0) -> list[Offer]:
+    """Decide which waiting interactions to offer to which agents at time `now`."""
     return [Offer(e.interaction_id, e.agent_id, e.queue_id, e.at)
-            for e in router.dispatch(now) if isinstance(e, Offered)]
+            for e in plan(snapshot, now, seed) if isinstance(e, Offered)]

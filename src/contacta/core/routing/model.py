@@ -124,6 +124,7 @@ class Interaction:
     priority_boost: int = 0
     excluded_agent_ids: frozenset[int] = frozenset()  # rejected or timed out: tried last
     preferred_agent_id: int | None = None  # last agent or account owner: offered first
+    preferred_until: float | None = None  # restored sticky window (set by enqueue otherwise)
     queue_entered_at: float | None = None  # when it entered this queue (widening); default enq
 
 

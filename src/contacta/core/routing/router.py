@@ -199,9 +199,10 @@ class Router:
                     queue_entered_at=item.queue_entered_at if item.queue_entered_at is not None
                     else item.enqueued_at,
                     boost=item.priority_boost, excluded=set(item.excluded_agent_ids),
-                    preferred=item.preferred_agent_id)
+                    preferred=item.preferred_agent_id, preferred_until=item.preferred_until)
         self._items[item.id] = rec
         self._push_waiting(rec)
+        self._schedule_item_timers(rec, self.queues[item.queue_id])
 
     def enqueue(self, item: Interaction, now: float, *,
                 queue_open: bool = True) -> list[RoutingEvent]:
@@ -296,14 +297,15 @@ class Router:
             heapq.heappop(self._timers)
         return self._timers[0][0] if self._timers else None
 
-    def advance(self, now: float) -> list[RoutingEvent]:
-        """Apply everything due by `now`."""
+    def advance(self, now: float, *, place: bool = True) -> list[RoutingEvent]:
+        """Apply everything due by `now`. With place=False widened work is not offered here:
+        a following `dispatch` offers it in global priority order."""
         events: list[RoutingEvent] = []
         while self._timers and self._timers[0][0] <= now:
             at, _, kind, target, version = heapq.heappop(self._timers)
             if not self._timer_live((at, 0, kind, target, version)):
                 continue
-            events.extend(self._fire(kind, target, at, now))
+            events.extend(self._fire(kind, target, at, now, place=place))
         return events
 
     def dispatch(self, now: float) -> list[RoutingEvent]:
@@ -616,7 +618,8 @@ class Router:
             return rec.state == HELD and rec.version == version
         return rec.queue_id == version  # widening and max-wait timers belong to one queue
 
-    def _fire(self, kind: str, target: int, at: float, now: float) -> list[RoutingEvent]:
+    def _fire(self, kind: str, target: int, at: float, now: float, *,
+              place: bool = True) -> list[RoutingEvent]:
         if kind == "wrap":
             agent = self._agents[target]
             agent.state = AgentState(agent.state.status, agent.state.reason, agent.state.since)
@@ -635,7 +638,7 @@ class Router:
         if step.overflow_queue_id is not None:
             action = OverflowAction(OverflowKind.QUEUE, queue_id=step.overflow_queue_id)
             return self._overflow(rec, action, now, "widening")
-        if rec.state == WAITING:
+        if rec.state == WAITING and place:
             found = self._find_agent(rec, now)
             if found is not None:
                 return [self._offer(rec, found, now)]
