@@ -43,6 +43,7 @@ class QueueSpec:
     priority: int
     topic: str
     dispositions: tuple[tuple[str, str, bool], ...]
+    routing: dict[str, object] | None = None  # widening, sticky, limits (see docs/routing.md)
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,14 @@ BANK = TenantSpec(
     queues=(
         QueueSpec("Servicio al cliente", "servicio", 5, "Servicio al cliente", (
             ("resuelto", "Resuelto", False), ("informacion", "Información", False),
-            ("escalado", "Escalado", True))),
+            ("escalado", "Escalado", True)),
+            routing={"widening": [{"after_s": 45, "min_proficiency": 1}], "max_waiting": 20,
+                     "overflow_action": "callback", "aging_per_minute": 0.5}),
         QueueSpec("Cobranza", "cobranza", 7, "Pagos y cobranza", (
             ("promesa-pago", "Promesa de pago", True), ("pago-realizado", "Pago realizado", False),
-            ("no-acuerdo", "Sin acuerdo", True))),
+            ("no-acuerdo", "Sin acuerdo", True)),
+            # Collections: a debtor who writes again goes first to the agent who handled them.
+            routing={"sticky_seconds": 120}),
     ),
     agents=("agente1", "agente2", "agente3", "agente4", "agente5", "agente10"),
     teams=("Equipo Servicio", "Equipo Cobranza"),
@@ -109,7 +114,8 @@ def _tenant(spec: TenantSpec, supervisor: User) -> Tenant:
             tenant=tenant, name=q.name,
             defaults={"priority": q.priority, "business_hours": hours, "offer_timeout_seconds": 20,
                       "wrap_up_seconds": 10,
-                      "closed_message": "Estamos fuera de horario; le responderemos pronto."})
+                      "closed_message": "Estamos fuera de horario; le responderemos pronto.",
+                      **(q.routing or {})})
         QueueSkill.objects.get_or_create(tenant=tenant, queue=queue, skill=skill)
         for code, label, note in q.dispositions:
             Disposition.objects.get_or_create(tenant=tenant, queue=queue, code=code,
