@@ -183,3 +183,27 @@ def test_fast_agent_count_equals_the_definition(seed):
         assert erlang_c_metrics(a, n, aht, t).service_level >= sl
         if n - 1 > a:
             assert erlang_c_metrics(a, n - 1, aht, t).service_level < sl
+
+
+def test_vectorised_agent_counts_equal_the_one_by_one_answer():
+    import random
+
+    from contacta.core.wfm.erlang import erlang_c_agents, erlang_c_agents_many
+
+    rng = random.Random(5)
+    cases = [(rng.uniform(0.1, 300), rng.uniform(30, 900), rng.uniform(0.5, 0.95),
+              rng.choice([0.0, 20.0, 60.0])) for _ in range(400)]
+    many = erlang_c_agents_many(*zip(*cases, strict=True))
+    assert many == [erlang_c_agents(*case) for case in cases]
+    assert erlang_c_agents_many([], [], [], []) == []
+    with pytest.raises(ErlangInputError):
+        erlang_c_agents_many([10.0, -1.0], [60, 60], [0.8, 0.8], [20, 20])
+    with pytest.raises(ErlangInputError):
+        erlang_c_agents_many([10.0], [60], [1.2], [20])
+
+
+@pytest.mark.parametrize(("a", "n"), [(150.0, 150), (400.5, 420), (5000.0, 4990), (12000.0, 12100)])
+def test_starting_the_recurrence_near_the_load_changes_nothing(a, n):
+    from contacta.core.wfm.erlang import erlang_b_table
+
+    assert math.isclose(erlang_b(a, n), erlang_b_table(a, n)[n], rel_tol=1e-13)

@@ -20,7 +20,7 @@ Service level is over all arrivals: abandoners count as failures.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 INFINITY = math.inf
@@ -55,11 +55,25 @@ def erlang_b_table(erlangs: float, max_lines: int) -> list[float]:
     return table
 
 
+def _climb_start(erlangs: float, lines: int) -> tuple[int, float]:
+    """Where to start the recurrence for B(lines): far below A the map n -> B(n) contracts by
+    about n/A per step, so starting 9 sqrt(A) below A from the fixed point 1 - n/A leaves an
+    error below exp(-40) by the time n reaches A (see the module docstring)."""
+    n0 = math.floor(erlangs - 9.0 * math.sqrt(erlangs))
+    if n0 <= 0 or n0 >= lines:
+        return 0, 1.0
+    return n0, 1.0 - n0 / erlangs
+
+
 def erlang_b(erlangs: float, lines: int) -> float:
     """Probability that an arrival finds all `lines` busy and is lost (M/M/N/N)."""
     _check("erlangs", erlangs, positive=False)
     _check_count("lines", lines)
-    return erlang_b_table(erlangs, lines)[lines]
+    n, b = _climb_start(erlangs, lines)
+    while n < lines:
+        n += 1
+        b = erlangs * b / (n + erlangs * b)
+    return b
 
 
 @dataclass(frozen=True)
@@ -86,7 +100,7 @@ def erlang_c_metrics(erlangs: float, agents: int, aht_s: float, target_s: float,
         # Unstable: the queue grows without bound; everyone waits, nobody within target.
         return QueueMetrics(p_wait=1.0, service_level=0.0, asa_s=INFINITY, occupancy=1.0)
     if b is None:
-        b = erlang_b_table(erlangs, agents)[agents]
+        b = erlang_b(erlangs, agents)
     p_wait = _erlang_c_from_b(b, erlangs, agents)
     gap = agents - erlangs
     service_level = 1.0 - p_wait * math.exp(-gap * target_s / aht_s)
@@ -271,9 +285,8 @@ def erlang_c_agents(erlangs: float, aht_s: float, target_sl: float, target_s: fl
     _check("target_s", target_s, positive=False)
     if not 0.0 < target_sl < 1.0:
         raise ErlangInputError("target service level must be between 0 and 1 (exclusive)")
-    b = 1.0
-    n = 0
     floor_a = math.floor(erlangs)
+    n, b = _climb_start(erlangs, floor_a)
     while n < floor_a:
         n += 1
         b = erlangs * b / (n + erlangs * b)
@@ -288,3 +301,48 @@ def erlang_c_agents(erlangs: float, aht_s: float, target_sl: float, target_s: fl
         if 1.0 - p_wait * math.exp(-gap * ratio) >= target_sl:
             return n
 
+
+
+def erlang_c_agents_many(erlangs: Sequence[float], aht_s: Sequence[float],
+                         target_sl: Sequence[float], target_s: Sequence[float]) -> list[int]:
+    """erlang_c_agents for many intervals at once (a forecast day of many queues), with numpy.
+
+    Phase 1 runs the Erlang B recurrence up to floor(A) for every interval together: with the
+    loads sorted, the intervals still climbing at step n are a suffix, so each step is one
+    slice operation. Phase 2 steps every interval above its load until its target is met.
+    """
+    import numpy as np
+
+    load = np.asarray(erlangs, dtype=float)
+    if load.size == 0:
+        return []
+    ratio = np.asarray(target_s, dtype=float) / np.asarray(aht_s, dtype=float)
+    goal = np.asarray(target_sl, dtype=float)
+    if not (np.all(np.isfinite(load)) and np.all(load > 0) and np.all(np.isfinite(ratio))
+            and np.all(ratio >= 0) and np.all((goal > 0) & (goal < 1))):
+        raise ErlangInputError("loads must be positive and targets between 0 and 1 (exclusive)")
+    order = np.argsort(load, kind="stable")
+    a, r, g = load[order], ratio[order], goal[order]
+    floor_a = np.floor(a)
+    b = np.ones(a.size)
+    top = int(floor_a[-1])
+    starts = np.searchsorted(a, np.arange(1, top + 1), side="left")
+    for n, start in enumerate(starts, start=1):
+        part = a[start:] * b[start:]
+        b[start:] = part / (n + part)
+    answer = np.zeros(a.size, dtype=np.int64)
+    index = np.arange(a.size)
+    n_now = floor_a.copy()
+    while index.size:
+        n_now += 1.0
+        ab = a * b
+        b = ab / (n_now + ab)
+        gap = n_now - a
+        level = 1.0 - (n_now * b / (gap + a * b)) * np.exp(-gap * r)
+        met = level >= g
+        answer[index[met]] = n_now[met].astype(np.int64)
+        keep = ~met
+        index, a, r, g, b, n_now = index[keep], a[keep], r[keep], g[keep], b[keep], n_now[keep]
+    result = np.empty_like(answer)
+    result[order] = answer
+    return [int(x) for x in result]
