@@ -25,6 +25,9 @@ from tests.factories import make_world
 from contacta.conversations.models import Conversation
 a = make_world("e2e", agents=2, offer_timeout=5, wrap_up=2)
 b = make_world("rival", agents=1)
+# The staff UI follows the tenant's language; these tenants work in English.
+from contacta.tenants.models import Tenant
+Tenant.objects.update(language="en")
 """
 
 

@@ -126,3 +126,15 @@ def test_spanish_catalogues_are_complete():
                 continue
             msgstr = entry.split("msgstr ", 1)[1]
             assert msgstr.strip() not in ('""', ""), (po, entry)
+
+
+def test_staff_without_a_preference_get_the_tenants_language(client):
+    w = make_world("english")
+    w.tenant.language = "en"
+    w.tenant.save()
+    client.force_login(w.agents[0].user)
+    r = client.get("/agent/", HTTP_ACCEPT_LANGUAGE="es")
+    assert "Agent desktop" in r.content.decode()
+    w.tenant.language = "es"
+    w.tenant.save()
+    assert "Escritorio del agente" in client.get("/agent/").content.decode()
