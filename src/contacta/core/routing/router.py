@@ -350,6 +350,8 @@ class Router:
         return queue.priority + rec.boost + queue.aging_per_minute * waited_min
 
     def _level(self, rec: _Item, now: float) -> int:
+        if not self.queues[rec.queue_id].widening:
+            return 0
         level = 0
         waited = now - rec.queue_entered_at
         for step in self.queues[rec.queue_id].widening:
@@ -523,8 +525,8 @@ class Router:
         """Give a newly free agent the best waiting work they may take, until they are full."""
         events: list[RoutingEvent] = []
         while agent.available(now):
-            held = [self._items[i] for i in agent.held]
-            held = [r for r in held if agent.free(r.channel) > 0]
+            held = ([r for r in (self._items[i] for i in agent.held) if agent.free(r.channel) > 0]
+                    if agent.held else None)
             if held:
                 rec = min(held, key=lambda r: (r.enqueued_at, r.id))
                 events.append(self._offer(rec, agent, now))
@@ -553,14 +555,21 @@ class Router:
         agent.version += 1
         if not agent.available(now):
             return
+        heaps = agent.group.heaps
+        version = agent.version
         for channel in agent.capacity:
             if agent.free(channel) <= 0:
                 continue
+            # Keys end with the agent's unique tie rank, so the agent object itself is never
+            # compared.
             for kind in self._kinds:
-                heap = agent.group.heaps.setdefault((channel, kind), [])
-                # Keys end with the agent's unique tie rank, so the agent object itself is
-                # never compared.
-                heapq.heappush(heap, (*agent.key(kind), agent.version, agent))
+                heap = heaps.get((channel, kind))
+                if heap is None:
+                    heap = heaps[(channel, kind)] = []
+                if kind == IDLE:
+                    heapq.heappush(heap, (agent.idle_since, agent.tie, version, agent))
+                else:
+                    heapq.heappush(heap, (*agent.key(kind), version, agent))
 
     def _release(self, rec: _Item, now: float, *, publish: bool = True) -> _Agent:
         assert rec.agent_id is not None
@@ -596,6 +605,8 @@ class Router:
         return events
 
     def _schedule_item_timers(self, rec: _Item, queue: Queue) -> None:
+        if not queue.widening and queue.max_wait_s is None:
+            return
         for index, step in enumerate(queue.widening):
             self._timer(rec.queue_entered_at + step.after_s, f"widen:{index}", rec.id,
                         rec.queue_id)
