@@ -146,6 +146,7 @@ class Router:
         self._timers: list[tuple[float, int, str, int, int]] = []  # (at, seq, kind, id, ver)
         self._timer_seq = 0
         self._kinds = {POLICY_KEY[q.policy] for q in self.queues.values()} | {IDLE}
+        self._score_cache: dict[tuple[int, int], int] = {}
 
     # ----- configuration ---------------------------------------------------------------------
 
@@ -418,7 +419,12 @@ class Router:
         return found
 
     def _skill_score(self, group: _Group, queue: Queue) -> int:
-        return sum(group.skills.get(s, 0) for s in queue.required_skills)
+        key = (id(group), queue.id)
+        score = self._score_cache.get(key)
+        if score is None:
+            score = self._score_cache[key] = sum(group.skills.get(s, 0)
+                                                 for s in queue.required_skills)
+        return score
 
     def _find_agent(self, rec: _Item, now: float) -> _Agent | None:
         queue = self.queues[rec.queue_id]
@@ -434,22 +440,17 @@ class Router:
         skilled = queue.policy is SelectionPolicy.MOST_SKILLED
         channel = rec.channel
         heap_key = (channel, kind)
-        simple = channel not in EXCLUSIVE_CHANNELS
         for skip in ((rec.excluded or None), None):
             best: tuple[Any, ...] | None = None
             for group in groups:
                 heap = group.heaps.get(heap_key)
                 if not heap:
                     continue
-                # Hot path, inlined: drop stale heads until a free agent is on top.
+                # Hot path: an entry whose version is the agent's current one was pushed when
+                # the agent was available and free on this channel, and every change since
+                # would have bumped the version (see _publish).
                 entry = heap[0]
-                agent: _Agent = entry[-1]
-                state = agent.state
-                if (agent.version != entry[-2] or state.status is not AgentStatus.AVAILABLE
-                        or (state.wrap_up_until is not None and now < state.wrap_up_until)
-                        or skip is not None
-                        or not (simple and not agent.blends_exclusive)
-                        or agent.capacity.get(channel, 0) <= agent.load.get(channel, 0)):
+                if entry[-1].version != entry[-2] or skip is not None:
                     found = self._heap_head(group, channel, kind, now, skip)
                     if found is None:
                         continue
