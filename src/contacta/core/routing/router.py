@@ -142,11 +142,13 @@ class Router:
             q: [] for q in self.queues}
         self._waiting_count: dict[int, int] = dict.fromkeys(self.queues, 0)
         self._eligible_cache: dict[tuple[int, int], list[_Group]] = {}
-        self._group_queues_cache: dict[int, list[tuple[int, int]]] = {}
+        self._group_queues_cache: dict[int, list[tuple[int, int, list[Any]]]] = {}
         self._timers: list[tuple[float, int, str, int, int]] = []  # (at, seq, kind, id, ver)
         self._timer_seq = 0
         self._kinds = {POLICY_KEY[q.policy] for q in self.queues.values()} | {IDLE}
         self._score_cache: dict[tuple[int, int], int] = {}
+        self._heap_cache: dict[tuple[int, int, Channel, str],
+                               list[tuple[_Group, list[tuple[Any, ...]]]]] = {}
 
     # ----- configuration ---------------------------------------------------------------------
 
@@ -157,7 +159,10 @@ class Router:
         group = self._groups.get(key)
         if group is None:
             group = self._groups[key] = _Group(skills=skills)
+            # Every heap exists from the start, so lookups can be cached by reference.
+            group.heaps = {(c, kind): [] for c in Channel for kind in (IDLE, ROUND_ROBIN, OCCUPANCY)}
             self._eligible_cache.clear()
+            self._heap_cache.clear()
             self._group_queues_cache.clear()
         if agent.id not in self._ties:
             # Agents added later get a seed-determined rank too (Knuth's multiplicative hash).
@@ -379,8 +384,8 @@ class Router:
             self._eligible_cache[key] = groups
         return groups
 
-    def _group_queues(self, group: _Group) -> list[tuple[int, int]]:
-        """(queue id, first widening level at which this group is eligible)."""
+    def _group_queues(self, group: _Group) -> list[tuple[int, int, list[Any]]]:
+        """(queue id, first widening level at which this group is eligible, the queue's heap)."""
         cached = self._group_queues_cache.get(id(group))
         if cached is None:
             cached = []
@@ -389,7 +394,7 @@ class Router:
                 for level in range(levels):
                     need = self._min_levels(queue, level)
                     if all(group.skills.get(s, 0) >= n for s, n in need.items()):
-                        cached.append((queue.id, level))
+                        cached.append((queue.id, level, self._queue_heaps[queue.id]))
                         break
             self._group_queues_cache[id(group)] = cached
         return cached
@@ -436,14 +441,17 @@ class Router:
                 return preferred
             return None  # still waiting for the preferred agent
         kind = POLICY_KEY[queue.policy]
-        groups = self._eligible(rec.queue_id, self._level(rec, now))
-        skilled = queue.policy is SelectionPolicy.MOST_SKILLED
+        level = self._level(rec, now)
         channel = rec.channel
-        heap_key = (channel, kind)
+        cache_key = (rec.queue_id, level, channel, kind)
+        pairs = self._heap_cache.get(cache_key)
+        if pairs is None:
+            pairs = self._heap_cache[cache_key] = [
+                (g, g.heaps[(channel, kind)]) for g in self._eligible(rec.queue_id, level)]
+        skilled = queue.policy is SelectionPolicy.MOST_SKILLED
         for skip in ((rec.excluded or None), None):
             best: tuple[Any, ...] | None = None
-            for group in groups:
-                heap = group.heaps.get(heap_key)
+            for group, heap in pairs:
                 if not heap:
                     continue
                 # Hot path: an entry whose version is the agent's current one was pushed when
@@ -533,9 +541,8 @@ class Router:
                 events.append(self._offer(rec, agent, now))
                 continue
             best: tuple[tuple[float, float, int], _Item] | None = None
-            heaps = self._queue_heaps
-            for queue_id, level_needed in self._group_queues(agent.group):
-                if not heaps[queue_id]:
+            for queue_id, level_needed, heap in self._group_queues(agent.group):
+                if not heap:
                     continue
                 head = self._queue_head(queue_id)
                 if (head is None or agent.free(head.channel) <= 0 or agent.id in head.excluded
@@ -564,9 +571,7 @@ class Router:
             # Keys end with the agent's unique tie rank, so the agent object itself is never
             # compared.
             for kind in self._kinds:
-                heap = heaps.get((channel, kind))
-                if heap is None:
-                    heap = heaps[(channel, kind)] = []
+                heap = heaps[(channel, kind)]
                 if kind == IDLE:
                     heapq.heappush(heap, (agent.idle_since, agent.tie, version, agent))
                 else:
