@@ -28,6 +28,8 @@ from urllib.parse import urlparse
 import httpx
 import websockets
 
+from common import emit
+
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
@@ -195,11 +197,7 @@ def main() -> None:
         log.close()
     report = {"customers": args.customers, "db": args.db, "agents": agents, **result,
               "server_log": str(tmp / "server.log")}
-    if args.json:
-        print(json.dumps(report))
-    else:
-        for key, value in report.items():
-            print(f"{key:>10}: {value}")
+    emit(report, args.json)
 
 
 if __name__ == "__main__":

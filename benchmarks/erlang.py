@@ -10,14 +10,15 @@ whether the agent counts are identical, and the largest relative difference in s
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import emit
 from contacta.core.wfm.erlang import (
     erlang_c_agents_many,
     erlang_c_metrics,
@@ -107,11 +108,7 @@ def main() -> None:
     report["ours_ms"] = round(our_ms + big_ms, 2)
     report["pyworkforce_ms"] = round(their_ms + their_big_ms, 2)
     report["ratio"] = round((their_ms + their_big_ms) / (our_ms + big_ms), 1)
-    if args.json:
-        print(json.dumps(report))
-    else:
-        for key, value in report.items():
-            print(f"{key:>28}: {value}")
+    emit(report, args.json)
 
 
 if __name__ == "__main__":

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import argparse
 import heapq
-import json
 import random
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import emit
 from contacta.core.routing.events import Offered
 from contacta.core.routing.model import (
     Agent,
@@ -116,11 +117,7 @@ def main() -> None:
         "max_us": round(latencies[-1] / 1000, 2),
         "waiting_at_end": sum(router.waiting_count(q) for q in router.queues),
     }
-    if args.json:
-        print(json.dumps(report))
-    else:
-        for key, value in report.items():
-            print(f"{key:>16}: {value}")
+    emit(report, args.json)
 
 
 if __name__ == "__main__":

@@ -9,14 +9,15 @@ JSON object with both speeds, their ratio, both service levels (20 s target) and
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from common import emit
 from contacta.core.sim.engine import simulate
 from contacta.core.sim.scenario import scenario_from_dict
 from contacta.core.sim.stats import summarize
@@ -86,11 +87,7 @@ def main() -> None:
         "simpy_service_level": round(simpy_sl, 4),
         "erlang_c_service_level": round(theory, 4),
     }
-    if args.json:
-        print(json.dumps(report))
-    else:
-        for key, value in report.items():
-            print(f"{key:>24}: {value}")
+    emit(report, args.json)
 
 
 if __name__ == "__main__":

@@ -49,7 +49,8 @@ class JsonConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels sh
             await self.send_error(exc.message, field=exc.field, ref=data.get("client_id"))
 
     async def on_frame(self, data: dict[str, Any]) -> None:
-        raise NotImplementedError  # each endpoint defines its own frames
+        """Each endpoint handles its own frames; by default none is understood."""
+        await self.send_error(f"unknown frame type {data['type']!r}", field="type")
 
     async def send_json(self, payload: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(payload, ensure_ascii=False))
@@ -143,7 +144,8 @@ class StaffConsumer(JsonConsumer):
         await self.accept()
 
     async def subscribe(self, user: Any) -> bool:
-        raise NotImplementedError  # each endpoint joins its own groups
+        """Join the endpoint's groups; False refuses the socket (the safe default)."""
+        return False
 
 
 class AgentConsumer(StaffConsumer):
