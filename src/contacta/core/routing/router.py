@@ -56,6 +56,13 @@ POLICY_KEY = {
 }
 
 
+def _blends_exclusive(agent: Agent) -> bool:
+    """Whether a call can block other work for this agent (or other work block a call)."""
+    channels = {c for c, n in agent.capacity.items() if n > 0}
+    channels |= {c for c, n in agent.load.items() if n > 0}
+    return len(channels) > 1 and any(c in EXCLUSIVE_CHANNELS for c in channels)
+
+
 class RoutingError(ValueError):
     """An event that does not fit the current state (unknown id, wrong state)."""
 
@@ -80,7 +87,8 @@ class _Agent:
     group: _Group
     version: int = 0
     held: list[int] = field(default_factory=list)  # sticky work waiting for this agent
-    blends_exclusive: bool = False  # has capacity on a channel that blocks the others
+    # Capacity on two or more channels, one of which (a call) blocks the others.
+    blends_exclusive: bool = False
 
     def available(self, now: float) -> bool:
         state = self.state
@@ -89,7 +97,7 @@ class _Agent:
 
     def free(self, channel: Channel) -> int:
         load = self.load
-        if not self.blends_exclusive and channel not in EXCLUSIVE_CHANNELS:
+        if not self.blends_exclusive:
             return self.capacity.get(channel, 0) - load.get(channel, 0)
         for other in EXCLUSIVE_CHANNELS:
             if other != channel and load.get(other, 0) > 0:
@@ -170,7 +178,7 @@ class Router:
         rec = _Agent(id=agent.id, state=agent.state, skills=skills, capacity=dict(agent.capacity),
                      load=dict(agent.load), idle_since=agent.idle_since,
                      last_offer_at=agent.last_offer_at, tie=self._ties[agent.id], group=group,
-                     blends_exclusive=any(c in EXCLUSIVE_CHANNELS for c in agent.capacity))
+                     blends_exclusive=_blends_exclusive(agent))
         self._agents[agent.id] = rec
         group.members.add(agent.id)
         if rec.state.wrap_up_until is not None and rec.state.wrap_up_until > now:
