@@ -139,3 +139,16 @@ def test_cli_json_and_errors(tmp_path, capsys):
     assert simulate_main(["--scenario", str(bad)]) == 2
     assert "not valid TOML" in capsys.readouterr().err
     assert simulate_main(["--scenario", str(scenario), "--replications", "0"]) == 2
+
+
+def test_shorthand_spellings_are_accepted():
+    scenario = scenario_from_dict({"duration_s": 3600, "interval_s": 900, "agents": 3,
+                                   "queues": [{"calls_per_hour": 30, "aht_s": 120}]})
+    assert scenario.report_interval_s == 900
+    assert scenario.agents[0].count == 3
+    assert scenario.queues[0].rate_per_hour == 30
+    assert scenario.queues[0].handle.mean == 120
+    report = summarize(scenario, [simulate(scenario, 1)])
+    row = report["queues"][0]["intervals"][0]
+    assert {"offered", "answered", "abandoned", "service_level", "asa_s", "aht_s",
+            "occupancy"} <= set(row)

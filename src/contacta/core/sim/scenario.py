@@ -145,13 +145,18 @@ def _queue(index: int, data: Any) -> QueueSpec:
     if profile and (not isinstance(profile, Sequence) or not all(
             isinstance(x, int | float) and not isinstance(x, bool) and x >= 0 for x in profile)):
         raise ScenarioError(f"{where}: 'profile' is a list of arrivals per interval (>= 0)")
+    data = {**data}
+    for alias, key in (("arrivals_per_hour", "rate_per_hour"), ("calls_per_hour", "rate_per_hour"),
+                       ("aht_s", "handle_s")):  # accepted spellings
+        if alias in data and key not in data:
+            data[key] = data[alias]
     rate = data.get("rate_per_hour")
     if not profile and rate is None:
         raise ScenarioError(f"{where}: give 'rate_per_hour' or an intraday 'profile'")
     return QueueSpec(
         id=index + 1,
         name=str(data.get("name", f"queue {index + 1}")),
-        handle=_distribution(data.get("handle_s"), f"{where}.handle_s"),
+        handle=_distribution(data.get("handle_s"), f"{where}.handle_s (or aht_s)"),
         target_s=_number(data, "target_s", where, default=20.0, positive=False),
         rate_per_hour=_number(data, "rate_per_hour", where, default=0.0, positive=False),
         profile=tuple(float(x) for x in profile),
@@ -196,6 +201,8 @@ def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
     if not isinstance(data, Mapping):
         raise ScenarioError("the scenario must be a table")
     queues_raw, agents_raw = data.get("queues"), data.get("agents")
+    if isinstance(agents_raw, int) and not isinstance(agents_raw, bool):
+        agents_raw = [{"count": agents_raw}]  # shorthand: N agents who can take every queue
     if not isinstance(queues_raw, list) or not queues_raw:
         raise ScenarioError("give at least one [[queues]] table")
     if not isinstance(agents_raw, list) or not agents_raw:
@@ -209,7 +216,8 @@ def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
         raise ScenarioError("scenario: 'seed' must be a whole number")
     return Scenario(
         duration_s=duration,
-        report_interval_s=_number(data, "report_interval_s", "scenario", default=1800.0),
+        report_interval_s=_number(data, "report_interval_s", "scenario",
+                                  default=float(data.get("interval_s", 1800.0))),
         queues=tuple(_queue(i, q) for i, q in enumerate(queues_raw)),
         agents=tuple(_group(i, g) for i, g in enumerate(agents_raw)),
         warmup_s=warmup,

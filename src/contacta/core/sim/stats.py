@@ -84,6 +84,16 @@ def summarize(scenario: Scenario, runs: Sequence[RunResult],
               confidence: float = 0.95) -> dict[str, object]:
     """Per queue: totals and per-interval rows; per interval: occupancy. Mean and CI each."""
     intervals = sorted({i for run in runs for (_, i) in run.tallies})
+
+    def occupancy_of(interval: int | None) -> dict[str, float | None]:
+        if interval is None:
+            values = [_ratio(sum(run.busy_s.values()), sum(run.staffed_s.values()))
+                      for run in runs]
+        else:
+            values = [_ratio(run.busy_s.get(interval, 0.0), run.staffed_s.get(interval, 0.0))
+                      for run in runs]
+        return estimate(values, confidence).as_dict()
+
     queues = []
     for queue in scenario.queues:
         per_run_total = [_merge([t for (q, _), t in run.tallies.items() if q == queue.id])
@@ -96,20 +106,18 @@ def summarize(scenario: Scenario, runs: Sequence[RunResult],
             rows.append({"interval": interval,
                          "start_s": interval * scenario.report_interval_s,
                          **{name: estimate([f(t) for t in per_run], confidence).as_dict()
-                            for name, f in METRICS.items()}})
+                            for name, f in METRICS.items()},
+                         # Agents are shared between queues: occupancy is the center's.
+                         "occupancy": occupancy_of(interval)})
         queues.append({"queue": queue.name, "target_s": queue.target_s,
-                       "total": {name: estimate([f(t) for t in per_run_total],
-                                                confidence).as_dict()
-                                 for name, f in METRICS.items()},
+                       "total": {**{name: estimate([f(t) for t in per_run_total],
+                                                   confidence).as_dict()
+                                    for name, f in METRICS.items()},
+                                 "occupancy": occupancy_of(None)},
                        "intervals": rows})
-    occupancy = []
-    for interval in sorted({i for run in runs for i in run.staffed_s}):
-        values = [_ratio(run.busy_s.get(interval, 0.0), run.staffed_s.get(interval, 0.0))
-                  for run in runs]
-        occupancy.append({"interval": interval, "start_s": interval * scenario.report_interval_s,
-                          "occupancy": estimate(values, confidence).as_dict()})
-    overall = [_ratio(sum(run.busy_s.values()), sum(run.staffed_s.values())) for run in runs]
+    occupancy = [{"interval": i, "start_s": i * scenario.report_interval_s,
+                  "occupancy": occupancy_of(i)}
+                 for i in sorted({i for run in runs for i in run.staffed_s})]
     return {"replications": len(runs), "confidence": confidence,
             "calls": sum(run.calls for run in runs), "queues": queues,
-            "occupancy": {"total": estimate(overall, confidence).as_dict(),
-                          "intervals": occupancy}}
+            "occupancy": {"total": occupancy_of(None), "intervals": occupancy}}
