@@ -150,3 +150,30 @@ def test_queue_routing_options_through_the_api(world):
                content_type="application/json", **h)
     assert r.status_code == 400
     assert r.json()["errors"][0]["field"] == "overflow_queue"
+
+
+def test_account_owner_is_offered_first(world):
+    Queue.objects.filter(pk=world.queue.pk).update(sticky_seconds=60)
+    a1, a2 = world.agents
+    for a in (a1, a2):
+        agent_state_set(world.tenant, a, status="available")
+    conv = start(world, email="deudor@example.org")
+    contact = conv.contact
+    c = Client()
+    c.force_login(world.supervisor)
+    r = c.patch(f"/api/v1/tenants/feat/contacts/{contact.pk}",
+                json.dumps({"owner_agent_id": a2.pk}), content_type="application/json")
+    assert r.status_code == 200
+    assert r.json()["owner_agent_id"] == a2.pk
+    other = make_world("feat2")
+    r = c.patch(f"/api/v1/tenants/feat/contacts/{contact.pk}",
+                json.dumps({"owner_agent_id": other.agents[0].pk}),
+                content_type="application/json")
+    assert r.status_code == 404
+    Conversation.objects.filter(pk=conv.pk).update(status=Status.CLOSED)
+    again = start(world, 5, email="deudor@example.org")
+    again.refresh_from_db()
+    assert again.preferred_agent == a2
+    routing_tick(world.tenant, timezone.now())
+    again.refresh_from_db()
+    assert again.offered_to == a2

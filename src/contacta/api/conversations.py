@@ -140,6 +140,28 @@ def conversation_close_view(request: HttpRequest, tenant: str, conversation_id: 
         supervising=supervising(request, t)))
 
 
+class ContactPatch(Schema):
+    name: str | None = Field(None, max_length=200)
+    owner_agent_id: int | None = Field(None, description="account owner, offered first")
+
+
+@router.patch("/tenants/{tenant}/contacts/{contact_id}", response=dict[str, Any],
+              tags=["contacts"])
+def contact_update(request: HttpRequest, tenant: str, contact_id: int,
+                   payload: ContactPatch) -> Any:
+    """Supervisors name an account owner (sticky routing) or correct the name."""
+    t = scope(request, tenant, Capability.SUPERVISE)
+    contact = get_or_404(Contact.objects.for_tenant(t), contact_id, "contact")
+    data = payload.model_dump(exclude_unset=True)
+    if "owner_agent_id" in data and data["owner_agent_id"] is not None:
+        get_or_404(AgentProfile.objects.for_tenant(t), data["owner_agent_id"], "owner_agent_id")
+    for field, value in data.items():
+        setattr(contact, field, value if value is not None or field != "name" else "")
+    contact.full_clean()
+    contact.save()
+    return {"id": contact.pk, "name": contact.name, "owner_agent_id": contact.owner_agent_id}
+
+
 @router.get("/tenants/{tenant}/contacts/{contact_id}", response=dict[str, Any], tags=["contacts"])
 def contact_card(request: HttpRequest, tenant: str, contact_id: int) -> Any:
     """The contact with every conversation the caller may see, from any channel."""
@@ -151,6 +173,7 @@ def contact_card(request: HttpRequest, tenant: str, contact_id: int) -> Any:
                          contact_id, "contact")
     return {
         "id": contact.pk, "name": contact.name, "email": contact.email, "phone": contact.phone,
+        "owner_agent_id": contact.owner_agent_id,
         "identities": [{"kind": i.kind, "value": i.value if i.kind != "webchat" else ""}
                        for i in contact.identities.all()],
         "conversations": [conversation_payload(c) for c in history.order_by("-created_at")[:100]],

@@ -13,6 +13,10 @@ class Contact(TenantOwned):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # The account owner (e.g. the collections agent who holds this debtor): offered first.
+    owner_agent = models.ForeignKey("routing.AgentProfile", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="owned_contacts",
+                                    verbose_name=_("account owner"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -123,7 +123,9 @@ def _arrive(tenant: Tenant, conv: Conversation, queue: Queue, now: datetime) -> 
                                   to_queue_id=queue.overflow_queue_id, reason="max_waiting")
             return
     if queue.sticky_seconds:
-        last = _last_agent(tenant, conv)
+        owner_id = conv.contact.owner_agent_id
+        last = (AgentProfile.objects.for_tenant(tenant).filter(pk=owner_id).first()
+                if owner_id else _last_agent(tenant, conv))
         if last is not None:
             conv.preferred_agent = last
             conv.preferred_until = now + timedelta(seconds=queue.sticky_seconds)
