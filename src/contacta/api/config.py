@@ -135,6 +135,9 @@ class InboxIn(Schema):
     greeting: str = Field("", max_length=500)
     pre_chat_form: bool = True
     is_active: bool = True
+    credential_env: str = Field("", max_length=100,
+                                description="name of the environment variable with the token")
+    api_base_url: str = Field("", max_length=200)
 
 
 class InboxOut(InboxIn):

@@ -4,6 +4,7 @@ from django.urls import path
 from django.views.i18n import JavaScriptCatalog, set_language
 
 from contacta.api.app import api
+from contacta.connectors.webhooks import provider_webhook
 from contacta.web import views
 
 urlpatterns = [
@@ -21,4 +22,5 @@ urlpatterns = [
     path("attachments/<int:attachment_id>/", views.attachment_download,
          name="attachment-download"),
     path("chat-files/<str:signed>/", views.visitor_attachment, name="webchat-attachment"),
+    path("hooks/<slug:kind>/<str:inbox_key>/", provider_webhook, name="provider-webhook"),
 ]

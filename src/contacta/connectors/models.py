@@ -13,6 +13,7 @@ from contacta.tenants.models import TenantOwned
 
 class InboxKind(models.TextChoices):
     WEBCHAT = "webchat", _("Web chat")
+    TELEGRAM = "telegram", _("Telegram")
 
 
 def new_public_key() -> str:
@@ -29,9 +30,34 @@ class Inbox(TenantOwned):
     greeting = models.CharField(_("greeting"), max_length=500, blank=True)
     pre_chat_form = models.BooleanField(_("pre-chat form"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Provider credentials are never stored: this names the environment variable holding them.
+    credential_env = models.CharField(
+        _("credential environment variable"), max_length=100, blank=True,
+        help_text=_("e.g. CONTACTA_TELEGRAM_TOKEN_BANCO; the secret itself stays out of the "
+                    "database, the logs and the API."))
+    api_base_url = models.URLField(_("provider API base URL"), blank=True,
+                                   help_text=_("Empty: the provider's public API."))
 
     def __str__(self) -> str:
         return self.name
+
+
+class InboundEvent(TenantOwned):
+    """A provider's webhook delivery, stored raw before any processing (idempotent on the
+    provider's id): a crash after the 200 answer never loses it."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="inbound_events")
+    provider_event_id = models.CharField(max_length=128)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["inbox", "provider_event_id"],
+                                               name="uniq_inbound_event")]
+        indexes = [models.Index(fields=["tenant", "processed_at"])]
 
 
 class InboxRule(TenantOwned):

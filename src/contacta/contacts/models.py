@@ -30,6 +30,7 @@ class IdentityKind(models.TextChoices):
     PHONE = "phone", _("Phone")
     EMAIL = "email", _("Email")
     WEBCHAT = "webchat", _("Web chat visitor")
+    TELEGRAM = "telegram", _("Telegram chat")
 
 
 class ContactIdentity(TenantOwned):

@@ -91,6 +91,9 @@ class Message(TenantOwned):
     status = models.CharField(max_length=20, choices=DeliveryStatus.choices,
                               default=DeliveryStatus.SENT)
     status_reason = models.CharField(max_length=255, blank=True)
+    # Outbox: a reply to a provider channel is stored PENDING and sent by the worker.
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contacta.connectors.models import Inbox, InboxRule
+from contacta.connectors.models import Inbox, InboxKind, InboxRule
+from contacta.contacts.models import Contact, ContactIdentity
 from contacta.contacts.services import contact_resolve
 from contacta.conversations.models import (
     OPEN_STATUSES,
@@ -25,6 +26,7 @@ from contacta.conversations.models import (
 from contacta.conversations.notify import notify_conversation
 from contacta.conversations.payloads import conversation_payload, message_payload
 from contacta.core.routing.agent_states import OfferTimedOut, WrapUpStarted
+from contacta.core.routing.model import Channel
 from contacta.errors import ConflictError, DomainError, ForbiddenError, NotFoundError
 from contacta.routing.hours import queue_is_open
 from contacta.routing.models import AgentProfile, Disposition, Queue
@@ -91,6 +93,36 @@ def conversation_start(*, tenant: Tenant, inbox: Inbox, visitor_token: str, name
         if inbox.greeting:
             Message.objects.create(tenant=tenant, conversation=conv, direction=Direction.SYSTEM,
                                    body=inbox.greeting)
+        _arrive(tenant, conv, queue, now)
+        transaction.on_commit(wake_router)
+    return conv
+
+
+def conversation_for_identity(*, tenant: Tenant, inbox: Inbox, kind: str, value: str,
+                              name: str = "") -> Conversation:
+    """The open conversation of the contact behind a channel identity, or a new queued one."""
+    if inbox.tenant_id != tenant.pk:
+        raise NotFoundError("inbox not found", field="inbox")
+    now = timezone.now()
+    with transaction.atomic():
+        identity = (ContactIdentity.objects.for_tenant(tenant).select_related("contact")
+                    .filter(kind=kind, value=value).first())
+        if identity is None:
+            contact = Contact.objects.create(tenant=tenant, name=name[:200])
+            ContactIdentity.objects.create(tenant=tenant, contact=contact, kind=kind, value=value)
+        else:
+            contact = identity.contact
+        existing = (Conversation.objects.for_tenant(tenant)
+                    .filter(inbox=inbox, contact=contact, status__in=OPEN_STATUSES).first())
+        if existing is not None:
+            return existing
+        queue = Queue.objects.for_tenant(tenant).select_related("business_hours").get(
+            pk=inbox.default_queue_id)
+        conv = Conversation.objects.create(tenant=tenant, inbox=inbox, contact=contact,
+                                           channel=Channel.MESSAGING, queue=queue,
+                                           status=Status.QUEUED, queued_at=now,
+                                           queue_entered_at=now)
+        _segment(tenant, conv, SegmentKind.ENQUEUED, now, queue=queue)
         _arrive(tenant, conv, queue, now)
         transaction.on_commit(wake_router)
     return conv
@@ -190,7 +222,8 @@ def _attachments_for(tenant: Tenant, conv: Conversation, ids: Sequence[int]) -> 
 
 def _store_message(tenant: Tenant, conv: Conversation, *, direction: str, body: str,
                    client_id: str, attachment_ids: Sequence[int],
-                   agent: AgentProfile | None = None) -> tuple[Message, bool]:
+                   agent: AgentProfile | None = None,
+                   status: str = DeliveryStatus.SENT) -> tuple[Message, bool]:
     """Create the message unless this client_id was already stored (then return that one)."""
     client_id = _check_client_id(client_id)
     if len(attachment_ids) > 5:
@@ -206,7 +239,7 @@ def _store_message(tenant: Tenant, conv: Conversation, *, direction: str, body: 
         with transaction.atomic():
             msg = Message.objects.create(tenant=tenant, conversation=conv, direction=direction,
                                          body=body, client_id=client_id, sender_agent=agent,
-                                         status=DeliveryStatus.SENT)
+                                         status=status)
     except IntegrityError:
         # The same client_id raced in from a retry on another connection: keep the first.
         return Message.objects.for_tenant(tenant).get(conversation=conv, client_id=client_id), False
@@ -239,11 +272,17 @@ def message_send(*, tenant: Tenant, conversation: Conversation, agent: AgentProf
         raise ConflictError("the conversation is closed", field="conversation")
     if conversation.assignee_id != agent.pk and not supervising:
         raise ForbiddenError("the conversation is not assigned to you", field="conversation")
+    # Provider channels go through the outbox: stored PENDING, sent by the worker with retries.
+    via_outbox = not note and conversation.inbox.kind != InboxKind.WEBCHAT
     with transaction.atomic():
         direction = Direction.NOTE if note else Direction.OUTBOUND
         msg, created = _store_message(tenant, conversation, direction=direction, body=body,
                                       client_id=client_id, attachment_ids=attachment_ids,
-                                      agent=agent)
+                                      agent=agent,
+                                      status=DeliveryStatus.PENDING if via_outbox
+                                      else DeliveryStatus.SENT)
+        if created and via_outbox:
+            transaction.on_commit(wake_router)
         if created:
             if not note and conversation.first_response_at is None:
                 conversation.first_response_at = msg.created_at

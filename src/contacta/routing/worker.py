@@ -96,8 +96,11 @@ def tick_all_tenants() -> int:
 
 
 def _tick_in_thread() -> int:
+    from contacta.connectors.services import connectors_tick
+
     close_old_connections()
     try:
+        connectors_tick(timezone.now())
         return tick_all_tenants()
     finally:
         close_old_connections()

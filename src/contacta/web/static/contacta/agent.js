@@ -79,7 +79,7 @@
     }).catch(function (err) { dropOffer(id); alert(err.message); });
   }
 
-  function markFor(status) { return { sent: "✓", delivered: "✓✓", read: "✓✓ " + gettext("read"), failed: "⚠" }[status] || ""; }
+  function markFor(status) { return { pending: "…", sent: "✓", delivered: "✓✓", read: "✓✓ " + gettext("read"), failed: "⚠ " + gettext("not sent") }[status] || ""; }
 
   function addMessage(panel, m) {
     if (panel.seen[m.id]) { return; }
@@ -215,7 +215,17 @@
         break;
       case "message.status":
         var p = panels[ev.conversation_id];
-        if (p) { p.list.querySelectorAll("li.me").forEach(function (li) { if (Number(li.dataset.id) <= ev.up_to_id) { li.querySelector(".mark").textContent = markFor(ev.status); } }); }
+        if (p) {
+          p.list.querySelectorAll("li.me").forEach(function (li) {
+            var id = Number(li.dataset.id);
+            // A provider status names one message; read marks cover everything up to an id.
+            if (ev.message_id ? id === ev.message_id : id <= ev.up_to_id) {
+              var mark = li.querySelector(".mark");
+              mark.textContent = markFor(ev.status);
+              if (ev.reason) { mark.title = ev.reason; }
+            }
+          });
+        }
         break;
       case "typing":
         if (panels[ev.conversation_id]) { panels[ev.conversation_id].typing.classList.toggle("hidden", !ev.is_typing); }

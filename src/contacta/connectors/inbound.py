@@ -1,0 +1,30 @@
+"""What every connector's pure parser returns: provider-neutral inbound facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A customer's message as the provider delivered it."""
+
+    provider_message_id: str  # idempotency key inside the inbox
+    sender_id: str  # the customer's identity on the channel (Telegram chat id, phone...)
+    sender_name: str
+    body: str
+    attachments: tuple[str, ...] = ()  # provider file ids, fetched later
+    edited: bool = False
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One webhook delivery: its id, the messages in it, and what was ignored (and why)."""
+
+    event_id: str
+    messages: tuple[InboundMessage, ...] = ()
+    ignored: tuple[str, ...] = field(default_factory=tuple)
+
+
+class PayloadError(ValueError):
+    """The payload is not what the provider's documentation says it sends."""

@@ -1,0 +1,26 @@
+"""One adapter per inbox kind (no if/elif ladders over channels)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from contacta.connectors.inbound import Parsed
+from contacta.connectors.models import Inbox, InboxKind
+from contacta.connectors.telegram.adapter import TelegramAdapter
+from contacta.connectors.telegram.client import SendResult
+
+
+class Adapter(Protocol):
+    identity_kind: str
+
+    def verify(self, inbox: Inbox, headers: Any, body: bytes) -> bool: ...
+    def event_id(self, payload: Any) -> str | None: ...
+    def parse(self, payload: Any) -> Parsed: ...
+    def send(self, inbox: Inbox, recipient: str, text: str) -> SendResult: ...
+
+
+ADAPTERS: dict[str, Adapter] = {InboxKind.TELEGRAM.value: TelegramAdapter()}
+
+
+def adapter_for(kind: str) -> Adapter | None:
+    return ADAPTERS.get(kind)

@@ -1,0 +1,130 @@
+"""Provider channels: store webhook deliveries raw, turn them into conversations, and send
+replies from the outbox with retries. Every function takes the tenant explicitly."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from contacta.connectors.inbound import PayloadError
+from contacta.connectors.models import InboundEvent, Inbox
+from contacta.connectors.registry import adapter_for
+from contacta.contacts.models import ContactIdentity
+from contacta.conversations.models import DeliveryStatus, Direction, Message
+from contacta.conversations.notify import notify_conversation
+from contacta.conversations.services import conversation_for_identity, message_receive
+from contacta.routing.wakeup import notify as wake_worker
+from contacta.tenants.models import Tenant
+
+log = logging.getLogger(__name__)
+
+MAX_SEND_ATTEMPTS = 5
+MAX_PROCESS_ATTEMPTS = 5
+
+
+def inbound_event_store(inbox: Inbox, event_id: str, payload: Any) -> bool:
+    """Keep a delivery before answering the provider; False when it was already stored."""
+    try:
+        with transaction.atomic():
+            InboundEvent.objects.create(tenant_id=inbox.tenant_id, inbox=inbox,
+                                        provider_event_id=event_id[:128], payload=payload)
+    except IntegrityError:
+        return False  # the provider retried a delivery we already have
+    transaction.on_commit(wake_worker)
+    return True
+
+
+def _process_event(tenant: Tenant, event: InboundEvent) -> None:
+    adapter = adapter_for(event.inbox.kind)
+    if adapter is None:
+        raise PayloadError(f"no connector for {event.inbox.kind}")
+    parsed = adapter.parse(event.payload)
+    if parsed.ignored:
+        log.info("inbox %s: ignored %s update %s", event.inbox_id, parsed.ignored, parsed.event_id)
+    for inbound in parsed.messages:
+        if not inbound.body and not inbound.attachments:
+            continue
+        conv = conversation_for_identity(tenant=tenant, inbox=event.inbox,
+                                         kind=adapter.identity_kind, value=inbound.sender_id,
+                                         name=inbound.sender_name)
+        body = inbound.body or "[adjunto / attachment]"
+        message_receive(tenant=tenant, conversation=conv, body=body,
+                        client_id=f"{event.inbox.kind}:{inbound.provider_message_id}"[:64])
+
+
+def inbound_process(tenant: Tenant, now: datetime, limit: int = 200) -> int:
+    """Turn stored deliveries into messages; each one in its own transaction."""
+    pending = list(InboundEvent.objects.for_tenant(tenant)
+                   .filter(processed_at__isnull=True, attempts__lt=MAX_PROCESS_ATTEMPTS)
+                   .select_related("inbox").order_by("id")[:limit])
+    for event in pending:
+        try:
+            with transaction.atomic():
+                _process_event(tenant, event)
+                event.processed_at = now
+                event.error = ""
+                event.save(update_fields=["processed_at", "error"])
+        except PayloadError as exc:  # the payload will not improve: keep it, with the reason
+            event.processed_at, event.error = now, f"malformed: {exc}"[:255]
+            event.save(update_fields=["processed_at", "error"])
+        except Exception as exc:  # retried on the next pass, a few times
+            log.exception("inbound event %s failed", event.pk)
+            event.attempts += 1
+            event.error = f"{type(exc).__name__}: {exc}"[:255]
+            event.save(update_fields=["attempts", "error"])
+    return len(pending)
+
+
+def _recipient(tenant: Tenant, message: Message, kind: str) -> str:
+    identity = (ContactIdentity.objects.for_tenant(tenant)
+                .filter(contact_id=message.conversation.contact_id, kind=kind)
+                .order_by("-created_at").first())
+    return identity.value if identity else ""
+
+
+def outbox_send(tenant: Tenant, now: datetime, limit: int = 200) -> int:
+    """Send pending replies; retry with exponential backoff; a final failure is shown."""
+    due = list(Message.objects.for_tenant(tenant)
+               .filter(status=DeliveryStatus.PENDING, direction=Direction.OUTBOUND)
+               .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+               .select_related("conversation__inbox", "conversation__contact")
+               .order_by("id")[:limit])
+    for message in due:
+        inbox = message.conversation.inbox
+        adapter = adapter_for(inbox.kind)
+        if adapter is None:
+            continue
+        result = adapter.send(inbox, _recipient(tenant, message, adapter.identity_kind),
+                              message.body)
+        message.send_attempts += 1
+        if result.ok:
+            message.status, message.provider_id, message.status_reason = (
+                DeliveryStatus.SENT, result.provider_id, "")
+        elif result.retryable and message.send_attempts < MAX_SEND_ATTEMPTS:
+            message.next_attempt_at = now + timedelta(seconds=2 ** message.send_attempts)
+            message.status_reason = result.reason
+        else:
+            message.status, message.status_reason = DeliveryStatus.FAILED, result.reason
+        with transaction.atomic():
+            message.save(update_fields=["status", "provider_id", "status_reason",
+                                        "send_attempts", "next_attempt_at"])
+            if message.status != DeliveryStatus.PENDING:
+                notify_conversation(tenant, message.conversation, {
+                    "type": "message.status", "conversation_id": message.conversation_id,
+                    "message_id": message.pk, "up_to_id": message.pk,
+                    "direction": Direction.OUTBOUND, "status": message.status,
+                    "reason": message.status_reason})
+    return len(due)
+
+
+def connectors_tick(now: datetime) -> None:
+    for tenant in Tenant.objects.filter(is_active=True):
+        try:
+            inbound_process(tenant, now)
+            outbox_send(tenant, now)
+        except Exception:  # one tenant's provider trouble must not stop the others
+            log.exception("connector work failed for tenant %s", tenant.slug)

@@ -1,0 +1,47 @@
+"""Telegram as a connector: webhook secret, parsing and sending, behind the common interface."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from typing import Any
+
+from django.conf import settings
+
+from contacta.connectors.inbound import Parsed
+from contacta.connectors.models import Inbox
+from contacta.connectors.telegram.client import SendResult, send_message
+from contacta.connectors.telegram.inbound import event_id, parse_update
+from contacta.contacts.models import IdentityKind
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
+
+
+class TelegramAdapter:
+    identity_kind: str = IdentityKind.TELEGRAM.value
+
+    @staticmethod
+    def webhook_secret(inbox: Inbox) -> str:
+        """The secret_token to pass to setWebhook; derived, so never stored (A-Z a-z 0-9)."""
+        digest = hmac.new(settings.SECRET_KEY.encode(), f"telegram:{inbox.public_key}".encode(),
+                          hashlib.sha256)
+        return digest.hexdigest()
+
+    def verify(self, inbox: Inbox, headers: Any, body: bytes) -> bool:
+        given = headers.get(SECRET_HEADER, "")
+        return bool(given) and hmac.compare_digest(given, self.webhook_secret(inbox))
+
+    def event_id(self, payload: Any) -> str | None:
+        return event_id(payload)
+
+    def parse(self, payload: Any) -> Parsed:
+        return parse_update(payload)
+
+    def send(self, inbox: Inbox, recipient: str, text: str) -> SendResult:
+        token = os.environ.get(inbox.credential_env, "") if inbox.credential_env else ""
+        if not token:
+            return SendResult(ok=False, retryable=False,
+                              reason=f"no bot token in ${inbox.credential_env or '(unset)'}")
+        return send_message(base_url=inbox.api_base_url, token=token, chat_id=recipient,
+                            text=text)

@@ -1,0 +1,51 @@
+"""Provider webhooks: verify, store the raw delivery, answer fast; a worker does the rest."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from contacta.connectors.models import Inbox
+from contacta.connectors.registry import adapter_for
+from contacta.connectors.services import inbound_event_store
+
+log = logging.getLogger(__name__)
+
+MAX_WEBHOOK_BYTES = 1024 * 1024
+
+
+def _answer(status: int, detail: str) -> JsonResponse:
+    return JsonResponse({"ok": status == 200, "detail": detail}, status=status)
+
+
+@csrf_exempt  # providers authenticate with their signature or secret, not a browser session
+@require_POST
+def provider_webhook(  # noqa: PLR0911 - one early answer per refusal reason
+        request: HttpRequest, kind: str, inbox_key: str) -> JsonResponse:
+    adapter = adapter_for(kind)
+    inbox = (Inbox.objects.select_related("tenant")
+             .filter(kind=kind, public_key=inbox_key, is_active=True, tenant__is_active=True)
+             .first()) if adapter else None
+    if adapter is None or inbox is None:
+        return _answer(404, "unknown webhook")
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_WEBHOOK_BYTES:
+        return _answer(413, "payload too large")
+    body = request.body
+    if len(body) > MAX_WEBHOOK_BYTES:
+        return _answer(413, "payload too large")
+    if not adapter.verify(inbox, request.headers, body):
+        log.warning("webhook for inbox %s failed verification", inbox.pk)
+        return _answer(401, "verification failed")
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _answer(400, "body must be JSON")
+    event_id = adapter.event_id(payload)
+    if event_id is None:
+        return _answer(400, "no event id in the payload")
+    created = inbound_event_store(inbox, event_id, payload)
+    return _answer(200, "stored" if created else "duplicate")
