@@ -12,7 +12,9 @@ NOT_EVENTS = {"contacta.event", "lifespan.startup.complete", "lifespan.shutdown.
 
 
 def test_every_event_type_is_documented():
-    source = "\n".join(p.read_text() for p in Path(contacta.__file__).parent.rglob("*.py"))
+    # Provider clients build the providers' own JSON ("type": "text"): not our events.
+    source = "\n".join(p.read_text() for p in Path(contacta.__file__).parent.rglob("*.py")
+                       if p.name != "client.py")
     emitted = set(re.findall(r'"type": "([a-z_.]+)"', source))
     emitted |= set(re.findall(r'"(conversation\.[a-z_]+)"', source))
     documented = (ROOT / "docs" / "events.md").read_text()

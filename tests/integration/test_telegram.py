@@ -4,9 +4,7 @@ agent reply -> outbox -> a local server speaking the Bot API's documented sendMe
 from __future__ import annotations
 
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,49 +19,22 @@ from contacta.conversations.services import conversation_accept, message_send
 from contacta.routing.services import agent_state_set
 from contacta.routing.worker import routing_tick
 from tests.factories import make_world
+from tests.provider_server import ProviderServer
 
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(telegram.__file__).parent / "fixtures"
 
 
-class FakeBotApi:
-    """A local HTTP server answering /bot<token>/sendMessage as the Bot API documents."""
-
-    def __init__(self):
-        self.requests: list[tuple[str, dict]] = []
-        self.replies: list[tuple[int, dict]] = []
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                api.requests.append((self.path, body))
-                status, reply = api.replies.pop(0) if api.replies else (200, {
-                    "ok": True, "result": {"message_id": 9000 + len(api.requests),
-                                           "chat": {"id": int(body["chat_id"])},
-                                           "date": 1795766800, "text": body["text"]}})
-                data = json.dumps(reply).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+def bot_api_reply(path, body, count):
+    """sendMessage's documented answer: {"ok": true, "result": Message}."""
+    return 200, {"ok": True, "result": {"message_id": 9000 + count,
+                                        "chat": {"id": int(body["chat_id"])},
+                                        "date": 1795766800, "text": body["text"]}}
 
 
 @pytest.fixture
 def bot_api():
-    api = FakeBotApi()
+    api = ProviderServer(bot_api_reply)
     yield api
     api.close()
 
@@ -131,7 +102,8 @@ def test_bad_deliveries_are_refused_and_store_nothing(world, client, secret, raw
 def test_unknown_inbox_and_get_are_refused(world, client):
     assert client.post("/hooks/telegram/nope/", "{}", content_type="application/json").status_code == 404
     assert client.post("/hooks/fax/tg-inbox/", "{}", content_type="application/json").status_code == 404
-    assert client.get(f"/hooks/telegram/{world.extra['inbox'].public_key}/").status_code == 405
+    # Telegram has no subscription handshake: a GET is refused.
+    assert client.get(f"/hooks/telegram/{world.extra['inbox'].public_key}/").status_code == 403
 
 
 def test_a_malformed_stored_update_is_kept_with_its_reason(world, client):
@@ -161,7 +133,7 @@ def test_reply_goes_out_through_the_outbox(world, client, bot_api):
     reply = answered(world, client)
     assert reply.status == "pending"
     outbox_send(world.tenant, timezone.now())
-    path, body = bot_api.requests[-1]
+    path, body, _ = bot_api.requests[-1]
     assert path == "/bot123456:TEST-token/sendMessage"
     assert body == {"chat_id": "5512345678", "text": "Con gusto, Mariana. Su saldo es $1.250.000"}
     reply.refresh_from_db()

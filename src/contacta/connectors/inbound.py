@@ -18,12 +18,22 @@ class InboundMessage:
 
 
 @dataclass(frozen=True)
+class InboundStatus:
+    """The provider's news about a message we sent: sent, delivered, read or failed."""
+
+    provider_message_id: str
+    status: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Parsed:
-    """One webhook delivery: its id, the messages in it, and what was ignored (and why)."""
+    """One webhook delivery: its id, the messages and statuses in it, and what was ignored."""
 
     event_id: str
     messages: tuple[InboundMessage, ...] = ()
     ignored: tuple[str, ...] = field(default_factory=tuple)
+    statuses: tuple[InboundStatus, ...] = ()
 
 
 class PayloadError(ValueError):

@@ -14,6 +14,7 @@ from contacta.tenants.models import TenantOwned
 class InboxKind(models.TextChoices):
     WEBCHAT = "webchat", _("Web chat")
     TELEGRAM = "telegram", _("Telegram")
+    WHATSAPP = "whatsapp", _("WhatsApp")
 
 
 def new_public_key() -> str:
@@ -37,6 +38,9 @@ class Inbox(TenantOwned):
                     "database, the logs and the API."))
     api_base_url = models.URLField(_("provider API base URL"), blank=True,
                                    help_text=_("Empty: the provider's public API."))
+    provider_account_id = models.CharField(
+        _("provider account id"), max_length=64, blank=True,
+        help_text=_("WhatsApp phone-number id, Facebook page id... (not a secret)."))
 
     def __str__(self) -> str:
         return self.name

@@ -8,18 +8,20 @@ from contacta.connectors.inbound import Parsed
 from contacta.connectors.models import Inbox, InboxKind
 from contacta.connectors.telegram.adapter import TelegramAdapter
 from contacta.connectors.telegram.client import SendResult
+from contacta.connectors.whatsapp.adapter import WhatsAppAdapter
 
 
 class Adapter(Protocol):
     identity_kind: str
 
     def verify(self, inbox: Inbox, headers: Any, body: bytes) -> bool: ...
-    def event_id(self, payload: Any) -> str | None: ...
+    def event_id(self, payload: Any, body: bytes) -> str | None: ...
     def parse(self, payload: Any) -> Parsed: ...
     def send(self, inbox: Inbox, recipient: str, text: str) -> SendResult: ...
 
 
-ADAPTERS: dict[str, Adapter] = {InboxKind.TELEGRAM.value: TelegramAdapter()}
+ADAPTERS: dict[str, Adapter] = {InboxKind.TELEGRAM.value: TelegramAdapter(),
+                                 InboxKind.WHATSAPP.value: WhatsAppAdapter()}
 
 
 def adapter_for(kind: str) -> Adapter | None:

@@ -3,6 +3,7 @@ replies from the outbox with retries. Every function takes the tenant explicitly
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from contacta.connectors.inbound import PayloadError
+from contacta.connectors.inbound import InboundStatus, PayloadError
 from contacta.connectors.models import InboundEvent, Inbox
 from contacta.connectors.registry import adapter_for
 from contacta.contacts.models import ContactIdentity
@@ -53,7 +54,39 @@ def _process_event(tenant: Tenant, event: InboundEvent) -> None:
                                          name=inbound.sender_name)
         body = inbound.body or "[adjunto / attachment]"
         message_receive(tenant=tenant, conversation=conv, body=body,
-                        client_id=f"{event.inbox.kind}:{inbound.provider_message_id}"[:64])
+                        client_id=_client_id(event.inbox.kind, inbound.provider_message_id))
+    for status in parsed.statuses:
+        _apply_status(tenant, event.inbox, status)
+
+
+def _client_id(kind: str, provider_id: str) -> str:
+    key = f"{kind}:{provider_id}"
+    # Provider ids can be longer than the idempotency column (a WhatsApp wamid): hash those.
+    return key if len(key) <= 64 else f"{kind}:{hashlib.sha256(key.encode()).hexdigest()[:48]}"
+
+
+STATUS_ORDER: dict[str, int] = {DeliveryStatus.PENDING: 0, DeliveryStatus.SENT: 1,
+                                DeliveryStatus.DELIVERED: 2, DeliveryStatus.READ: 3}
+
+
+def _apply_status(tenant: Tenant, inbox: Inbox, status: InboundStatus) -> None:
+    """Provider statuses only move forward; a failure is kept with the provider's reason."""
+    message = (Message.objects.for_tenant(tenant).select_related("conversation")
+               .filter(conversation__inbox=inbox, provider_id=status.provider_message_id)
+               .first())
+    if message is None or status.status not in {*STATUS_ORDER, DeliveryStatus.FAILED}:
+        return
+    if status.status == DeliveryStatus.FAILED:
+        message.status, message.status_reason = DeliveryStatus.FAILED, status.reason[:255]
+    elif STATUS_ORDER.get(message.status, 9) < STATUS_ORDER[status.status]:
+        message.status = status.status
+    else:
+        return
+    message.save(update_fields=["status", "status_reason"])
+    notify_conversation(tenant, message.conversation, {
+        "type": "message.status", "conversation_id": message.conversation_id,
+        "message_id": message.pk, "up_to_id": message.pk, "direction": Direction.OUTBOUND,
+        "status": message.status, "reason": message.status_reason})
 
 
 def inbound_process(tenant: Tenant, now: datetime, limit: int = 200) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import logging
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from contacta.connectors.models import Inbox
 from contacta.connectors.registry import adapter_for
@@ -23,15 +23,21 @@ def _answer(status: int, detail: str) -> JsonResponse:
 
 
 @csrf_exempt  # providers authenticate with their signature or secret, not a browser session
-@require_POST
+@require_http_methods(["GET", "POST"])
 def provider_webhook(  # noqa: PLR0911 - one early answer per refusal reason
-        request: HttpRequest, kind: str, inbox_key: str) -> JsonResponse:
+        request: HttpRequest, kind: str, inbox_key: str) -> HttpResponse:
     adapter = adapter_for(kind)
     inbox = (Inbox.objects.select_related("tenant")
              .filter(kind=kind, public_key=inbox_key, is_active=True, tenant__is_active=True)
              .first()) if adapter else None
     if adapter is None or inbox is None:
         return _answer(404, "unknown webhook")
+    if request.method == "GET":  # subscription handshake (Graph API hub.challenge)
+        handshake = getattr(adapter, "verify_subscription", None)
+        challenge = handshake(inbox, request.GET) if handshake else None
+        if challenge is None:
+            return _answer(403, "verification failed")
+        return HttpResponse(challenge, content_type="text/plain")
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_WEBHOOK_BYTES:
         return _answer(413, "payload too large")
     body = request.body
@@ -44,7 +50,7 @@ def provider_webhook(  # noqa: PLR0911 - one early answer per refusal reason
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return _answer(400, "body must be JSON")
-    event_id = adapter.event_id(payload)
+    event_id = adapter.event_id(payload, body)
     if event_id is None:
         return _answer(400, "no event id in the payload")
     created = inbound_event_store(inbox, event_id, payload)

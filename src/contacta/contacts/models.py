@@ -31,6 +31,7 @@ class IdentityKind(models.TextChoices):
     EMAIL = "email", _("Email")
     WEBCHAT = "webchat", _("Web chat visitor")
     TELEGRAM = "telegram", _("Telegram chat")
+    WHATSAPP = "whatsapp", _("WhatsApp number")
 
 
 class ContactIdentity(TenantOwned):

@@ -32,7 +32,7 @@ class TelegramAdapter:
         given = headers.get(SECRET_HEADER, "")
         return bool(given) and hmac.compare_digest(given, self.webhook_secret(inbox))
 
-    def event_id(self, payload: Any) -> str | None:
+    def event_id(self, payload: Any, body: bytes) -> str | None:
         return event_id(payload)
 
     def parse(self, payload: Any) -> Parsed:

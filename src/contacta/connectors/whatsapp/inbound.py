@@ -1,0 +1,83 @@
+"""Pure parsing of WhatsApp Business Cloud API webhooks
+(https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components).
+
+A delivery is {"object": "whatsapp_business_account", "entry": [{"changes": [{"field":
+"messages", "value": {"metadata", "contacts", "messages" | "statuses"}}]}]}.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from contacta.connectors.inbound import InboundMessage, InboundStatus, Parsed, PayloadError
+
+MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
+
+
+def delivery_id(body: bytes) -> str:
+    """Meta retries a delivery with the same body: its hash is the idempotency key."""
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def _text_of(msg: dict[str, Any]) -> tuple[str, tuple[str, ...]]:  # noqa: PLR0911 - per type
+    kind = msg.get("type")
+    if kind == "text":
+        return str((msg.get("text") or {}).get("body", "")), ()
+    if kind in MEDIA_TYPES:
+        media = msg.get(kind) or {}
+        return str(media.get("caption") or media.get("filename") or ""), (str(media.get("id", "")),)
+    if kind == "location":
+        loc = msg.get("location") or {}
+        place = " ".join(str(loc.get(k, "")) for k in ("name", "address") if loc.get(k))
+        return f"📍 {loc.get('latitude')},{loc.get('longitude')} {place}".strip(), ()
+    if kind == "contacts":
+        names = [str((c.get("name") or {}).get("formatted_name", "")) for c in msg.get("contacts", [])]
+        return "👤 " + ", ".join(n for n in names if n), ()
+    if kind == "interactive":
+        reply = msg.get("interactive") or {}
+        chosen = reply.get("button_reply") or reply.get("list_reply") or {}
+        return str(chosen.get("title", "")), ()
+    if kind == "button":
+        return str((msg.get("button") or {}).get("text", "")), ()
+    if kind == "reaction":
+        return str((msg.get("reaction") or {}).get("emoji", "")), ()
+    raise PayloadError(f"unsupported message type {kind!r}")
+
+
+def parse_delivery(payload: Any, body: bytes = b"") -> Parsed:
+    if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
+        raise PayloadError("a delivery is an object with an entry list")
+    messages: list[InboundMessage] = []
+    statuses: list[InboundStatus] = []
+    ignored: list[str] = []
+    for entry in payload["entry"]:
+        for change in (entry or {}).get("changes", []) if isinstance(entry, dict) else []:
+            value = change.get("value") if isinstance(change, dict) else None
+            if not isinstance(value, dict) or change.get("field") != "messages":
+                ignored.append(str(change.get("field") if isinstance(change, dict) else "?"))
+                continue
+            names = {str(c.get("wa_id")): str((c.get("profile") or {}).get("name", ""))
+                     for c in value.get("contacts", []) if isinstance(c, dict)}
+            for msg in value.get("messages", []):
+                if not isinstance(msg, dict) or not msg.get("id") or not msg.get("from"):
+                    raise PayloadError("a message needs id and from")
+                try:
+                    text, files = _text_of(msg)
+                except PayloadError:
+                    ignored.append(str(msg.get("type")))
+                    continue
+                sender = str(msg["from"])
+                messages.append(InboundMessage(provider_message_id=str(msg["id"]),
+                                               sender_id=sender, sender_name=names.get(sender, ""),
+                                               body=text, attachments=tuple(f for f in files if f)))
+            for status in value.get("statuses", []):
+                if not isinstance(status, dict) or not status.get("id"):
+                    raise PayloadError("a status needs an id")
+                errors = status.get("errors") or []
+                reason = "; ".join(f"{e.get('code')} {e.get('title', '')}".strip()
+                                   for e in errors if isinstance(e, dict))
+                statuses.append(InboundStatus(str(status["id"]), str(status.get("status", "")),
+                                              reason))
+    return Parsed(delivery_id(body) if body else "", tuple(messages), tuple(ignored),
+                  tuple(statuses))

@@ -1,0 +1,153 @@
+"""WhatsApp Cloud API on the Django side: handshake, signed deliveries stored once, messages
+routed, replies through the outbox to a local Graph API server, statuses back on the message."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from contacta.connectors import whatsapp
+from contacta.connectors.models import InboundEvent, Inbox, InboxKind
+from contacta.connectors.services import inbound_process, outbox_send
+from contacta.conversations.models import Conversation
+from contacta.conversations.services import conversation_accept, message_send
+from contacta.routing.services import agent_state_set
+from contacta.routing.worker import routing_tick
+from tests.factories import make_world
+from tests.provider_server import ProviderServer
+
+pytestmark = pytest.mark.django_db
+FIXTURES = Path(whatsapp.__file__).parent / "fixtures"
+APP_SECRET = "test-app-secret"
+
+
+def graph_reply(path, body, count):
+    """POST /{phone-number-id}/messages as documented."""
+    return 200, {"messaging_product": "whatsapp",
+                 "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+                 "messages": [{"id": f"wamid.OUT{count}"}]}
+
+
+@pytest.fixture
+def graph():
+    server = ProviderServer(graph_reply)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def world(graph, monkeypatch):
+    w = make_world("wa", agents=1)
+    monkeypatch.setenv("CONTACTA_WA_BANCO_ACCESS_TOKEN", "EAAG-test-token")
+    monkeypatch.setenv("CONTACTA_WA_BANCO_APP_SECRET", APP_SECRET)
+    monkeypatch.setenv("CONTACTA_WA_BANCO_VERIFY_TOKEN", "verify-me")
+    w.extra["inbox"] = Inbox.objects.create(
+        tenant=w.tenant, name="WhatsApp", kind=InboxKind.WHATSAPP, default_queue=w.queue,
+        public_key="wa-inbox", credential_env="CONTACTA_WA_BANCO", api_base_url=graph.url,
+        provider_account_id="106540352242922")
+    return w
+
+
+def signed_post(client, body: bytes, signature: str | None = "auto"):
+    if signature == "auto":
+        signature = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    headers = {} if signature is None else {"HTTP_X_HUB_SIGNATURE_256": signature}
+    return client.post("/hooks/whatsapp/wa-inbox/", body, content_type="application/json",
+                       **headers)
+
+
+def fixture_bytes(name):
+    return (FIXTURES / f"{name}.json").read_bytes()
+
+
+def test_subscription_handshake(world, client):
+    ok = client.get("/hooks/whatsapp/wa-inbox/", {"hub.mode": "subscribe",
+                                                   "hub.verify_token": "verify-me",
+                                                   "hub.challenge": "1158201444"})
+    assert ok.status_code == 200
+    assert ok.content == b"1158201444"
+    bad = client.get("/hooks/whatsapp/wa-inbox/", {"hub.mode": "subscribe",
+                                                    "hub.verify_token": "nope",
+                                                    "hub.challenge": "1"})
+    assert bad.status_code == 403
+
+
+@pytest.mark.parametrize("signature", [None, "sha256=00", "md5=abc", "sha256="])
+def test_unsigned_or_wrongly_signed_deliveries_are_refused(world, client, signature):
+    assert signed_post(client, fixture_bytes("text"), signature).status_code == 401
+    assert InboundEvent.objects.count() == 0
+
+
+def test_a_tampered_body_fails_its_signature(world, client):
+    body = fixture_bytes("text")
+    good = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    tampered = body.replace(b"paz y salvo", b"paz y salvX")
+    assert signed_post(client, tampered, good).status_code == 401
+
+
+def test_signed_delivery_is_stored_once_and_routed(world, client):
+    body = fixture_bytes("text")
+    assert signed_post(client, body).status_code == 200
+    assert signed_post(client, body).json()["detail"] == "duplicate"  # Meta's retry
+    inbound_process(world.tenant, timezone.now())
+    conv = Conversation.objects.get(inbox=world.extra["inbox"])
+    assert conv.contact.name == "Camila Rojas"
+    assert conv.messages.get().body == "Buenos días, necesito un paz y salvo de mi crédito"
+    signed_post(client, fixture_bytes("media_and_more"))
+    signed_post(client, fixture_bytes("account_update"))
+    inbound_process(world.tenant, timezone.now())
+    assert conv.messages.count() == 7  # six understood types, plus the first text
+    agent_state_set(world.tenant, world.agents[0], status="available")
+    assert routing_tick(world.tenant, timezone.now()) == 1
+
+
+def test_reply_and_statuses_round_trip(world, client, graph):
+    signed_post(client, fixture_bytes("text"))
+    inbound_process(world.tenant, timezone.now())
+    agent = world.agents[0]
+    agent_state_set(world.tenant, agent, status="available")
+    routing_tick(world.tenant, timezone.now())
+    conv = conversation_accept(tenant=world.tenant,
+                               conversation=Conversation.objects.get(inbox=world.extra["inbox"]),
+                               agent=agent)
+    first = message_send(tenant=world.tenant, conversation=conv, agent=agent,
+                         body="Con gusto, Camila. Le envío el paz y salvo por este medio.")
+    second = message_send(tenant=world.tenant, conversation=conv, agent=agent, body="¿Algo más?")
+    outbox_send(world.tenant, timezone.now())
+    path, body, headers = graph.requests[0]
+    assert path == "/v21.0/106540352242922/messages"
+    assert headers["Authorization"] == "Bearer EAAG-test-token"
+    assert body["to"] == "573001234567"
+    assert body["text"]["body"].startswith("Con gusto, Camila")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.provider_id, second.provider_id) == ("wamid.OUT1", "wamid.OUT2")
+    signed_post(client, fixture_bytes("statuses"))
+    inbound_process(world.tenant, timezone.now())
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == "read"
+    assert (second.status, second.status_reason) == ("failed", "131047 Re-engagement message")
+
+
+def test_graph_errors_are_retried_or_reported(world, client, graph):
+    signed_post(client, fixture_bytes("text"))
+    inbound_process(world.tenant, timezone.now())
+    agent = world.agents[0]
+    agent_state_set(world.tenant, agent, status="available")
+    routing_tick(world.tenant, timezone.now())
+    conv = conversation_accept(tenant=world.tenant,
+                               conversation=Conversation.objects.get(inbox=world.extra["inbox"]),
+                               agent=agent)
+    graph.replies = [(400, {"error": {"message": "(#131030) Recipient phone number not in "
+                                                 "allowed list", "type": "OAuthException",
+                                      "code": 131030, "fbtrace_id": "AbC"}})]
+    reply = message_send(tenant=world.tenant, conversation=conv, agent=agent, body="Hola")
+    outbox_send(world.tenant, timezone.now())
+    reply.refresh_from_db()
+    assert reply.status == "failed"
+    assert reply.status_reason.startswith("131030")
