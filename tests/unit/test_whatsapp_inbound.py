@@ -9,7 +9,8 @@ import pytest
 
 from contacta.connectors import whatsapp
 from contacta.connectors.inbound import PayloadError
-from contacta.connectors.whatsapp.inbound import delivery_id, parse_delivery
+from contacta.connectors.graph import delivery_id
+from contacta.connectors.whatsapp.inbound import parse_delivery
 
 FIXTURES = Path(whatsapp.__file__).parent / "fixtures"
 

@@ -15,6 +15,8 @@ class InboxKind(models.TextChoices):
     WEBCHAT = "webchat", _("Web chat")
     TELEGRAM = "telegram", _("Telegram")
     WHATSAPP = "whatsapp", _("WhatsApp")
+    MESSENGER = "messenger", _("Facebook Messenger")
+    INSTAGRAM = "instagram", _("Instagram")
 
 
 def new_public_key() -> str:

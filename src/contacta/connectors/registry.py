@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from contacta.connectors.inbound import Parsed
+from contacta.connectors.messenger.adapter import MessengerAdapter
 from contacta.connectors.models import Inbox, InboxKind
 from contacta.connectors.telegram.adapter import TelegramAdapter
 from contacta.connectors.telegram.client import SendResult
 from contacta.connectors.whatsapp.adapter import WhatsAppAdapter
+from contacta.contacts.models import IdentityKind
 
 
 class Adapter(Protocol):
@@ -17,11 +19,16 @@ class Adapter(Protocol):
     def verify(self, inbox: Inbox, headers: Any, body: bytes) -> bool: ...
     def event_id(self, payload: Any, body: bytes) -> str | None: ...
     def parse(self, payload: Any) -> Parsed: ...
-    def send(self, inbox: Inbox, recipient: str, text: str) -> SendResult: ...
+    def send(self, inbox: Inbox, recipient: str, text: str,
+             human_agent_tag: bool = False) -> SendResult: ...
 
 
-ADAPTERS: dict[str, Adapter] = {InboxKind.TELEGRAM.value: TelegramAdapter(),
-                                 InboxKind.WHATSAPP.value: WhatsAppAdapter()}
+ADAPTERS: dict[str, Adapter] = {
+    InboxKind.TELEGRAM.value: TelegramAdapter(),
+    InboxKind.WHATSAPP.value: WhatsAppAdapter(),
+    InboxKind.MESSENGER.value: MessengerAdapter(IdentityKind.MESSENGER.value),
+    InboxKind.INSTAGRAM.value: MessengerAdapter(IdentityKind.INSTAGRAM.value),
+}
 
 
 def adapter_for(kind: str) -> Adapter | None:

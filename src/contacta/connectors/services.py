@@ -14,10 +14,16 @@ from django.db.models import Q
 from contacta.connectors.inbound import InboundStatus, PayloadError
 from contacta.connectors.models import InboundEvent, Inbox
 from contacta.connectors.registry import adapter_for
+from contacta.connectors.telegram.client import SendResult
+from contacta.connectors.windows import reply_policy
 from contacta.contacts.models import ContactIdentity
 from contacta.conversations.models import DeliveryStatus, Direction, Message
 from contacta.conversations.notify import notify_conversation
-from contacta.conversations.services import conversation_for_identity, message_receive
+from contacta.conversations.services import (
+    conversation_for_identity,
+    last_inbound_at,
+    message_receive,
+)
 from contacta.routing.wakeup import notify as wake_worker
 from contacta.tenants.models import Tenant
 
@@ -131,8 +137,14 @@ def outbox_send(tenant: Tenant, now: datetime, limit: int = 200) -> int:
         adapter = adapter_for(inbox.kind)
         if adapter is None:
             continue
-        result = adapter.send(inbox, _recipient(tenant, message, adapter.identity_kind),
-                              message.body)
+        recipient = _recipient(tenant, message, adapter.identity_kind)
+        policy = reply_policy(inbox.kind, last_inbound_at(tenant, message.conversation), now)
+        if not policy.allowed:
+            result = SendResult(ok=False, retryable=False, reason=policy.reason)
+        elif policy.human_agent_tag:
+            result = adapter.send(inbox, recipient, message.body, human_agent_tag=True)
+        else:
+            result = adapter.send(inbox, recipient, message.body)
         message.send_attempts += 1
         if result.ok:
             message.status, message.provider_id, message.status_reason = (

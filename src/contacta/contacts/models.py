@@ -32,6 +32,8 @@ class IdentityKind(models.TextChoices):
     WEBCHAT = "webchat", _("Web chat visitor")
     TELEGRAM = "telegram", _("Telegram chat")
     WHATSAPP = "whatsapp", _("WhatsApp number")
+    MESSENGER = "messenger", _("Messenger page-scoped id")
+    INSTAGRAM = "instagram", _("Instagram-scoped id")
 
 
 class ContactIdentity(TenantOwned):

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contacta.connectors.models import Inbox, InboxKind, InboxRule
+from contacta.connectors.windows import reply_policy
 from contacta.contacts.models import Contact, ContactIdentity
 from contacta.contacts.services import contact_resolve
 from contacta.conversations.models import (
@@ -126,6 +127,13 @@ def conversation_for_identity(*, tenant: Tenant, inbox: Inbox, kind: str, value:
         _arrive(tenant, conv, queue, now)
         transaction.on_commit(wake_router)
     return conv
+
+
+def last_inbound_at(tenant: Tenant, conv: Conversation) -> datetime | None:
+    """When the customer last wrote in this conversation (platform reply windows start here)."""
+    return (Message.objects.for_tenant(tenant)
+            .filter(conversation=conv, direction=Direction.INBOUND)
+            .order_by("-created_at").values_list("created_at", flat=True).first())
 
 
 def _last_agent(tenant: Tenant, conv: Conversation) -> AgentProfile | None:
@@ -274,6 +282,11 @@ def message_send(*, tenant: Tenant, conversation: Conversation, agent: AgentProf
         raise ForbiddenError("the conversation is not assigned to you", field="conversation")
     # Provider channels go through the outbox: stored PENDING, sent by the worker with retries.
     via_outbox = not note and conversation.inbox.kind != InboxKind.WEBCHAT
+    if via_outbox:
+        policy = reply_policy(conversation.inbox.kind, last_inbound_at(tenant, conversation),
+                              timezone.now())
+        if not policy.allowed:
+            raise ConflictError(policy.reason, field="body")
     with transaction.atomic():
         direction = Direction.NOTE if note else Direction.OUTBOUND
         msg, created = _store_message(tenant, conversation, direction=direction, body=body,

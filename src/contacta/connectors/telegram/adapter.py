@@ -38,7 +38,8 @@ class TelegramAdapter:
     def parse(self, payload: Any) -> Parsed:
         return parse_update(payload)
 
-    def send(self, inbox: Inbox, recipient: str, text: str) -> SendResult:
+    def send(self, inbox: Inbox, recipient: str, text: str,
+             human_agent_tag: bool = False) -> SendResult:
         token = os.environ.get(inbox.credential_env, "") if inbox.credential_env else ""
         if not token:
             return SendResult(ok=False, retryable=False,

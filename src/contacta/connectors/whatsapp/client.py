@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import httpx
 
+from contacta.connectors.graph import GRAPH_API, GRAPH_VERSION
 from contacta.connectors.telegram.client import SendResult
 
-GRAPH_API = "https://graph.facebook.com"
-GRAPH_VERSION = "v21.0"
 RETRYABLE_CODES = {4, 80007, 130429, 131016, 131048, 131056}  # rate limits, service unavailable
 
 

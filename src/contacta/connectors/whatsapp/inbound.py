@@ -7,17 +7,12 @@ A delivery is {"object": "whatsapp_business_account", "entry": [{"changes": [{"f
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
+from contacta.connectors.graph import delivery_id
 from contacta.connectors.inbound import InboundMessage, InboundStatus, Parsed, PayloadError
 
 MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
-
-
-def delivery_id(body: bytes) -> str:
-    """Meta retries a delivery with the same body: its hash is the idempotency key."""
-    return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def _text_of(msg: dict[str, Any]) -> tuple[str, tuple[str, ...]]:  # noqa: PLR0911 - per type
