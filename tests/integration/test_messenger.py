@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from contacta.connectors import messenger, whatsapp
-from contacta.connectors.models import Inbox, InboxKind
+from contacta.connectors.models import Inbox
 from contacta.connectors.services import inbound_process, outbox_send
 from contacta.conversations.models import Conversation, Message
 from contacta.conversations.services import conversation_accept, message_send

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from contacta.connectors import whatsapp
-from contacta.connectors.inbound import PayloadError
 from contacta.connectors.graph import delivery_id
+from contacta.connectors.inbound import PayloadError
 from contacta.connectors.whatsapp.inbound import parse_delivery
 
 FIXTURES = Path(whatsapp.__file__).parent / "fixtures"
