@@ -13,25 +13,18 @@ import argparse
 import asyncio
 import json
 import math
-import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse
 
 import httpx
 import websockets
 
-from common import emit
+from common import emit, percentile, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 SEED = """
 import django, json, sys; django.setup()
@@ -59,16 +52,8 @@ print(json.dumps(cookies))
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = max(0, math.ceil(pct / 100 * len(ordered)) - 1)
-    return ordered[index]
 
 
 async def agent_desktop(base_ws: str, cookie: str, received: dict[str, float],
@@ -150,53 +135,12 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="contacta-bench-"))
-    pg_name = None
-    if args.db == "postgres":
-        import psycopg
-
-        pg_name = f"contacta_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{pg_name}"')
-        db_url = urlparse(PG_URL)._replace(path=f"/{pg_name}").geturl()
-    else:
-        db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    env = {**os.environ, "DATABASE_URL": db_url, "CONTACTA_DATA_DIR": str(tmp),
-           "DJANGO_SETTINGS_MODULE": "contacta.config.settings", "CONTACTA_TRAFFIC": "0",
-           "CONTACTA_PUBLIC_START_RATE_LIMIT": "100000", "CONTACTA_PUBLIC_RATE_LIMIT": "100000",
-           "PYTHONPATH": str(ROOT / "src")}
-    env.pop("REDIS_URL", None)
     agents = max(1, math.ceil(args.customers / 10))
-    python = sys.executable
-    subprocess.run([python, "-m", "contacta.cli", "migrate", "-v", "0"], env=env, check=True)
-    seeded = subprocess.run([python, "-c", SEED, str(agents), "10"], env=env, check=True,
-                            capture_output=True, text=True)
-    cookies = json.loads(seeded.stdout.strip().splitlines()[-1])
-    port = free_port()
-    log = (tmp / "server.log").open("w")
-    server = subprocess.Popen([python, "-m", "contacta.cli", "serve", "--port", str(port)],
-                              env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        result = asyncio.run(run_load(f"http://127.0.0.1:{port}", cookies, args.customers,
-                                      args.messages))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        if pg_name:
-            import psycopg
-
-            with psycopg.connect(PG_URL, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-        log.close()
+    with running_server(args.db, SEED, [str(agents), "10"]) as server:
+        cookies = json.loads(server.seed_output.strip().splitlines()[-1])
+        result = asyncio.run(run_load(server.base, cookies, args.customers, args.messages))
     report = {"customers": args.customers, "db": args.db, "agents": agents, **result,
-              "server_log": str(tmp / "server.log")}
+              "server_log": str(server.log)}
     emit(report, args.json)
 
 
