@@ -28,7 +28,6 @@ def emit(report: Mapping[str, object], as_json: bool) -> None:
         print(f"{key:>{width}}: {value}")
 
 
-from collections.abc from dataclasses from pathlib from urllib.parse 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
