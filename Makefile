@@ -49,6 +49,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/erlang.py --json
 	$(BIN)/python benchmarks/routing.py --agents 10000 --queues 500 --skills 50 --json
 	$(BIN)/python benchmarks/simulate.py --json
+	$(BIN)/python benchmarks/ingest.py --json
 
 # Regenerates the catalogues and compiles them (needs GNU gettext: apt-get install gettext).
 translations: install

@@ -7,5 +7,5 @@ import os
 import tempfile
 
 os.environ.setdefault("CONTACTA_DATA_DIR", tempfile.mkdtemp(prefix="contacta-test-"))
-# Persistent connections outlive a test's threads and block dropping the test database.
-os.environ.setdefault("CONTACTA_DB_CONN_MAX_AGE", "0")
+# Tests open plain connections (no pool), so test databases drop cleanly.
+os.environ.setdefault("CONTACTA_DB_POOL", "0")

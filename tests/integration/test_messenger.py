@@ -20,7 +20,7 @@ from contacta.errors import ConflictError
 from contacta.routing.services import agent_state_set
 from contacta.routing.worker import routing_tick
 from tests.factories import make_world
-from tests.provider_server import ProviderServer
+from contacta.testing.provider_server import ProviderServer
 
 pytestmark = pytest.mark.django_db
 SECRET = "meta-app-secret"

@@ -18,7 +18,7 @@ from contacta.conversations.services import conversation_accept, message_send
 from contacta.routing.services import agent_state_set
 from contacta.routing.worker import routing_tick
 from tests.factories import make_world
-from tests.provider_server import ProviderServer
+from contacta.testing.provider_server import ProviderServer
 
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(whatsapp.__file__).parent / "fixtures"

@@ -49,8 +49,12 @@ def database_from_url(url: str | None, sqlite_path: Path) -> dict[str, Any]:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        # Persistent connections: the ASGI server does its database work on a few long-lived
-        # threads, and a fresh PostgreSQL connection per socket frame costs milliseconds.
-        "CONN_MAX_AGE": int(os.environ.get("CONTACTA_DB_CONN_MAX_AGE", "300")),
-        "CONN_HEALTH_CHECKS": True,
+        # A connection pool, not persistent connections: under ASGI every request may run in
+        # a new thread, and per-thread persistent connections pile up until PostgreSQL refuses
+        # more clients. The pool reuses a bounded set (Django 5.1+ with psycopg_pool).
+        "CONN_MAX_AGE": 0,
+        "OPTIONS": {"pool": {"min_size": 2,
+                             "max_size": int(os.environ.get("CONTACTA_DB_POOL_SIZE", "20")),
+                             "timeout": 30}}
+        if os.environ.get("CONTACTA_DB_POOL", "1") == "1" else {},
     }

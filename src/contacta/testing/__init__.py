@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks (like django.test): not used by the running product."""
