@@ -19,8 +19,8 @@ from contacta.conversations.services import conversation_accept, message_send
 from contacta.errors import ConflictError
 from contacta.routing.services import agent_state_set
 from contacta.routing.worker import routing_tick
-from tests.factories import make_world
 from contacta.testing.provider_server import ProviderServer
+from tests.factories import make_world
 
 pytestmark = pytest.mark.django_db
 SECRET = "meta-app-secret"

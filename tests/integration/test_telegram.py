@@ -18,8 +18,8 @@ from contacta.conversations.models import Conversation, Message
 from contacta.conversations.services import conversation_accept, message_send
 from contacta.routing.services import agent_state_set
 from contacta.routing.worker import routing_tick
-from tests.factories import make_world
 from contacta.testing.provider_server import ProviderServer
+from tests.factories import make_world
 
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(telegram.__file__).parent / "fixtures"
