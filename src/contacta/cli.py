@@ -84,11 +84,12 @@ def main(argv: list[str] | None = None) -> None:
         from contacta.cli_simulate import main as simulate_main
 
         sys.exit(simulate_main(args[1:]))
-    ours = {"serve", "worker", "demo"}
+    ours = {"serve", "worker", "demo", "smtpd"}
     if not args or args[0] in {"-h", "--help"}:
         print("usage: contacta {serve,worker,demo,wfm,simulate} [options] | <django management command>\n"
               "  serve    run the web server (and, single node, the routing loop)\n"
               "  worker   run the routing loop alone (multi-node installs)\n"
+              "  smtpd    receive e-mail for the e-mail inboxes (SMTP, MX-style)\n"
               "  demo     migrate, load the demo BPO and serve it with live traffic\n"
               "  wfm      Erlang B, C, A and staffing (contacta wfm --help)\n"
               "  simulate run a scenario through the routing kernel (contacta simulate --help)\n"
@@ -101,6 +102,15 @@ def main(argv: list[str] | None = None) -> None:
         execute_from_command_line(["contacta", *args])
         return
     parser = argparse.ArgumentParser(prog=f"contacta {args[0]}")
+    if args[0] == "smtpd":
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=2525)
+        options = parser.parse_args(args[1:])
+        _django()
+        from contacta.connectors.email.smtpd import serve as smtpd_serve
+
+        smtpd_serve(options.host, options.port)
+        return
     if args[0] != "worker":
         parser.add_argument("--host", default=os.environ.get("CONTACTA_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("CONTACTA_PORT",

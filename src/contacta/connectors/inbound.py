@@ -15,6 +15,8 @@ class InboundMessage:
     body: str
     attachments: tuple[str, ...] = ()  # provider file ids, fetched later
     edited: bool = False
+    thread_refs: tuple[str, ...] = ()  # earlier provider message ids this one answers (e-mail)
+    subject: str = ""
 
 
 @dataclass(frozen=True)

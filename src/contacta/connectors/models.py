@@ -17,6 +17,7 @@ class InboxKind(models.TextChoices):
     WHATSAPP = "whatsapp", _("WhatsApp")
     MESSENGER = "messenger", _("Facebook Messenger")
     INSTAGRAM = "instagram", _("Instagram")
+    EMAIL = "email", _("E-mail")
 
 
 def new_public_key() -> str:

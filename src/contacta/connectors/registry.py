@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from contacta.connectors.email.adapter import EmailAdapter
 from contacta.connectors.inbound import Parsed
 from contacta.connectors.messenger.adapter import MessengerAdapter
 from contacta.connectors.models import Inbox, InboxKind
@@ -19,8 +20,8 @@ class Adapter(Protocol):
     def verify(self, inbox: Inbox, headers: Any, body: bytes) -> bool: ...
     def event_id(self, payload: Any, body: bytes) -> str | None: ...
     def parse(self, payload: Any) -> Parsed: ...
-    def send(self, inbox: Inbox, recipient: str, text: str,
-             human_agent_tag: bool = False) -> SendResult: ...
+    def send(self, inbox: Inbox, recipient: str, text: str, human_agent_tag: bool = False,
+             thread: dict[str, Any] | None = None) -> SendResult: ...
 
 
 ADAPTERS: dict[str, Adapter] = {
@@ -28,6 +29,7 @@ ADAPTERS: dict[str, Adapter] = {
     InboxKind.WHATSAPP.value: WhatsAppAdapter(),
     InboxKind.MESSENGER.value: MessengerAdapter(IdentityKind.MESSENGER.value),
     InboxKind.INSTAGRAM.value: MessengerAdapter(IdentityKind.INSTAGRAM.value),
+    InboxKind.EMAIL.value: EmailAdapter(),
 }
 
 

@@ -3,6 +3,7 @@ replies from the outbox with retries. Every function takes the tenant explicitly
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 from datetime import datetime, timedelta
@@ -11,13 +12,20 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from contacta.connectors.inbound import InboundStatus, PayloadError
-from contacta.connectors.models import InboundEvent, Inbox
+from contacta.connectors.email.inbound import parse_email, recipients
+from contacta.connectors.inbound import InboundMessage, InboundStatus, PayloadError
+from contacta.connectors.models import InboundEvent, Inbox, InboxKind
 from contacta.connectors.registry import adapter_for
 from contacta.connectors.telegram.client import SendResult
 from contacta.connectors.windows import reply_policy
 from contacta.contacts.models import ContactIdentity
-from contacta.conversations.models import DeliveryStatus, Direction, Message
+from contacta.conversations.models import (
+    OPEN_STATUSES,
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    Message,
+)
 from contacta.conversations.notify import notify_conversation
 from contacta.conversations.services import (
     conversation_for_identity,
@@ -55,14 +63,57 @@ def _process_event(tenant: Tenant, event: InboundEvent) -> None:
     for inbound in parsed.messages:
         if not inbound.body and not inbound.attachments:
             continue
-        conv = conversation_for_identity(tenant=tenant, inbox=event.inbox,
-                                         kind=adapter.identity_kind, value=inbound.sender_id,
-                                         name=inbound.sender_name)
+        conv = _threaded_conversation(tenant, event.inbox, inbound) or conversation_for_identity(
+            tenant=tenant, inbox=event.inbox, kind=adapter.identity_kind,
+            value=inbound.sender_id, name=inbound.sender_name, topic=inbound.subject)
         body = inbound.body or "[adjunto / attachment]"
         message_receive(tenant=tenant, conversation=conv, body=body,
-                        client_id=_client_id(event.inbox.kind, inbound.provider_message_id))
+                        client_id=_client_id(event.inbox.kind, inbound.provider_message_id),
+                        provider_id=inbound.provider_message_id)
     for status in parsed.statuses:
         _apply_status(tenant, event.inbox, status)
+
+
+def _threaded_conversation(tenant: Tenant, inbox: Inbox,
+                           inbound: InboundMessage) -> Conversation | None:
+    """An e-mail answering one of ours continues that conversation while it is open."""
+    if not inbound.thread_refs:
+        return None
+    earlier = (Message.objects.for_tenant(tenant).select_related("conversation")
+               .filter(conversation__inbox=inbox, provider_id__in=inbound.thread_refs,
+                       conversation__status__in=OPEN_STATUSES).order_by("-id").first())
+    return earlier.conversation if earlier else None
+
+
+def thread_of(tenant: Tenant, message: Message) -> dict[str, Any]:
+    """Threading for a reply: the subject and the provider ids of the conversation so far."""
+    ids = list(Message.objects.for_tenant(tenant)
+               .filter(conversation=message.conversation, pk__lt=message.pk)
+               .exclude(provider_id="").order_by("id").values_list("provider_id", flat=True))
+    last_in = (Message.objects.for_tenant(tenant)
+               .filter(conversation=message.conversation, direction=Direction.INBOUND)
+               .exclude(provider_id="").order_by("-id").values_list("provider_id", flat=True)
+               .first())
+    return {"subject": message.conversation.topic, "in_reply_to": last_in or "",
+            "references": tuple(ids)}
+
+
+def inbound_email_store(raw: bytes, envelope_recipients: list[str] | None = None) -> int:
+    """Mail delivered to us: stored once per inbox it is addressed to. Over SMTP the envelope
+    (RCPT TO) decides, as a mail server does; from a mailbox, the To/Cc headers."""
+    try:
+        parsed = parse_email(raw)
+    except PayloadError:
+        return 0
+    addressed = ({a.lower() for a in envelope_recipients} if envelope_recipients is not None
+                 else set(recipients(raw)))
+    stored = 0
+    for inbox in Inbox.objects.filter(kind=InboxKind.EMAIL, is_active=True,
+                                      tenant__is_active=True).exclude(provider_account_id=""):
+        if inbox.provider_account_id.lower() in addressed:
+            payload = {"raw": base64.b64encode(raw).decode("ascii")}
+            stored += inbound_event_store(inbox, parsed.message_id, payload)
+    return stored
 
 
 def _client_id(kind: str, provider_id: str) -> str:
@@ -141,10 +192,10 @@ def outbox_send(tenant: Tenant, now: datetime, limit: int = 200) -> int:
         policy = reply_policy(inbox.kind, last_inbound_at(tenant, message.conversation), now)
         if not policy.allowed:
             result = SendResult(ok=False, retryable=False, reason=policy.reason)
-        elif policy.human_agent_tag:
-            result = adapter.send(inbox, recipient, message.body, human_agent_tag=True)
         else:
-            result = adapter.send(inbox, recipient, message.body)
+            result = adapter.send(inbox, recipient, message.body,
+                                  human_agent_tag=policy.human_agent_tag,
+                                  thread=thread_of(tenant, message))
         message.send_attempts += 1
         if result.ok:
             message.status, message.provider_id, message.status_reason = (

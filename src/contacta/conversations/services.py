@@ -100,7 +100,7 @@ def conversation_start(*, tenant: Tenant, inbox: Inbox, visitor_token: str, name
 
 
 def conversation_for_identity(*, tenant: Tenant, inbox: Inbox, kind: str, value: str,
-                              name: str = "") -> Conversation:
+                              name: str = "", topic: str = "") -> Conversation:
     """The open conversation of the contact behind a channel identity, or a new queued one."""
     if inbox.tenant_id != tenant.pk:
         raise NotFoundError("inbox not found", field="inbox")
@@ -119,8 +119,9 @@ def conversation_for_identity(*, tenant: Tenant, inbox: Inbox, kind: str, value:
             return existing
         queue = Queue.objects.for_tenant(tenant).select_related("business_hours").get(
             pk=inbox.default_queue_id)
+        channel = Channel.EMAIL if inbox.kind == InboxKind.EMAIL else Channel.MESSAGING
         conv = Conversation.objects.create(tenant=tenant, inbox=inbox, contact=contact,
-                                           channel=Channel.MESSAGING, queue=queue,
+                                           channel=channel, queue=queue, topic=topic[:100],
                                            status=Status.QUEUED, queued_at=now,
                                            queue_entered_at=now)
         _segment(tenant, conv, SegmentKind.ENQUEUED, now, queue=queue)
@@ -258,7 +259,8 @@ def _store_message(tenant: Tenant, conv: Conversation, *, direction: str, body: 
 
 
 def message_receive(*, tenant: Tenant, conversation: Conversation, body: str,
-                    client_id: str = "", attachment_ids: Sequence[int] = ()) -> Message:
+                    client_id: str = "", attachment_ids: Sequence[int] = (),
+                    provider_id: str = "") -> Message:
     """A customer's message arrives (idempotent on client_id)."""
     if conversation.status == Status.CLOSED:
         raise ConflictError("the conversation is closed", field="conversation")
@@ -266,6 +268,9 @@ def message_receive(*, tenant: Tenant, conversation: Conversation, body: str,
         msg, created = _store_message(tenant, conversation, direction=Direction.INBOUND,
                                       body=body, client_id=client_id,
                                       attachment_ids=attachment_ids)
+        if created and provider_id:
+            msg.provider_id = provider_id[:128]
+            msg.save(update_fields=["provider_id"])
         if created:
             event = {"type": "message.created", "message": message_payload(msg)}
             notify_conversation(tenant, conversation, event, visitor=True)

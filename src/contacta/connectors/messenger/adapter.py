@@ -19,8 +19,8 @@ class MessengerAdapter(GraphWebhook):
     def parse(self, payload: Any) -> Parsed:
         return parse_messaging(payload)
 
-    def send(self, inbox: Inbox, recipient: str, text: str,
-             human_agent_tag: bool = False) -> SendResult:
+    def send(self, inbox: Inbox, recipient: str, text: str, human_agent_tag: bool = False,
+             thread: dict[str, Any] | None = None) -> SendResult:
         token = secret(inbox, "ACCESS_TOKEN")
         if not token:
             return SendResult(ok=False, retryable=False, reason="the inbox has no access token")

@@ -38,8 +38,8 @@ class TelegramAdapter:
     def parse(self, payload: Any) -> Parsed:
         return parse_update(payload)
 
-    def send(self, inbox: Inbox, recipient: str, text: str,
-             human_agent_tag: bool = False) -> SendResult:
+    def send(self, inbox: Inbox, recipient: str, text: str, human_agent_tag: bool = False,
+             thread: dict[str, Any] | None = None) -> SendResult:
         token = os.environ.get(inbox.credential_env, "") if inbox.credential_env else ""
         if not token:
             return SendResult(ok=False, retryable=False,

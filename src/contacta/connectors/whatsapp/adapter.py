@@ -19,8 +19,8 @@ class WhatsAppAdapter(GraphWebhook):
     def parse(self, payload: Any) -> Parsed:
         return parse_delivery(payload)
 
-    def send(self, inbox: Inbox, recipient: str, text: str,
-             human_agent_tag: bool = False) -> SendResult:
+    def send(self, inbox: Inbox, recipient: str, text: str, human_agent_tag: bool = False,
+             thread: dict[str, Any] | None = None) -> SendResult:
         token = secret(inbox, "ACCESS_TOKEN")
         if not token or not inbox.provider_account_id:
             return SendResult(ok=False, retryable=False,

@@ -1,0 +1,152 @@
+"""E-mail over real SMTP on loopback: our receiver stores mail, the worker threads it into
+conversations, replies go out through an SMTP server with In-Reply-To and References, bounces
+mark the original failed and auto-replies are never answered."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.utils import timezone
+
+from contacta.connectors import email as email_connector
+from contacta.connectors.email.smtpd import InboxHandler
+from contacta.connectors.models import InboundEvent, Inbox, InboxKind
+from contacta.connectors.services import inbound_process, outbox_send
+from contacta.conversations.models import Conversation, Message
+from contacta.conversations.services import conversation_accept, message_send
+from contacta.routing.services import agent_state_set
+from contacta.routing.worker import routing_tick
+from tests.factories import make_world
+
+pytestmark = pytest.mark.django_db(transaction=True)
+FIXTURES = Path(email_connector.__file__).parent / "fixtures"
+
+
+class Sink:
+    """An SMTP server that keeps what it is sent (the customer's mail provider)."""
+
+    def __init__(self):
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.messages.append(envelope.original_content)
+        return "250 OK"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_servers():
+    sink = Sink()
+    out_port, in_port = free_port(), free_port()
+    outgoing = Controller(sink, hostname="127.0.0.1", port=out_port)
+    incoming = Controller(InboxHandler(), hostname="127.0.0.1", port=in_port)
+    outgoing.start()
+    incoming.start()
+    yield sink, out_port, in_port
+    outgoing.stop()
+    incoming.stop()
+
+
+@pytest.fixture
+def world(smtp_servers, monkeypatch):
+    _, out_port, _ = smtp_servers
+    w = make_world("mail", agents=1)
+    monkeypatch.setenv("CONTACTA_MAIL_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CONTACTA_MAIL_SMTP_PORT", str(out_port))
+    w.extra["inbox"] = Inbox.objects.create(
+        tenant=w.tenant, name="Soporte", kind=InboxKind.EMAIL, default_queue=w.queue,
+        public_key="mail-inbox", credential_env="CONTACTA_MAIL",
+        provider_account_id="soporte@banco.example")
+    return w
+
+
+def deliver(port: int, raw: bytes, to: str = "soporte@banco.example") -> None:
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        smtp.sendmail("cliente@example.org", [to], raw)
+
+
+def test_mail_to_reply_round_trip_with_threading(world, smtp_servers):
+    sink, _, in_port = smtp_servers
+    deliver(in_port, (FIXTURES / "utf8_multipart.eml").read_bytes())
+    deliver(in_port, (FIXTURES / "utf8_multipart.eml").read_bytes())  # resent: stored once
+    assert InboundEvent.objects.count() == 1
+    inbound_process(world.tenant, timezone.now())
+    conv = Conversation.objects.get(inbox=world.extra["inbox"])
+    assert (conv.channel, conv.topic) == ("email", "¿Cuándo llega mi tarjeta?")
+    assert conv.messages.get().body == "Buenos días, ¿cuándo llega mi tarjeta? Soy María Peña."
+    agent = world.agents[0]
+    agent_state_set(world.tenant, agent, status="available")
+    routing_tick(world.tenant, timezone.now())
+    conv = conversation_accept(tenant=world.tenant, conversation=conv, agent=agent)
+    reply = message_send(tenant=world.tenant, conversation=conv, agent=agent,
+                         body="Hola María, su tarjeta llega mañana a la oficina de Chapinero.")
+    outbox_send(world.tenant, timezone.now())
+    sent = message_from_bytes(sink.messages[-1], policy=policy.default)
+    assert sent["To"] == "maria.pena@example.org"
+    assert sent["Subject"] == "Re: ¿Cuándo llega mi tarjeta?"
+    assert sent["In-Reply-To"] == "<CAF1234.ñ@mail.example.org>"
+    assert sent.get_body(("plain",)).get_content().strip().endswith("Chapinero.")
+    reply.refresh_from_db()
+    assert reply.status == "sent"
+    assert reply.provider_id == sent["Message-ID"]
+    # The customer answers our reply: same conversation, thanks to In-Reply-To.
+    answer = (f"From: Maria <maria.pena@example.org>\r\nTo: soporte@banco.example\r\n"
+              f"Subject: Re: tarjeta\r\nMessage-ID: <answer-2@example.org>\r\n"
+              f"In-Reply-To: {sent['Message-ID']}\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+              f"\r\nPerfecto, gracias.\r\n").encode()
+    deliver(in_port, answer)
+    inbound_process(world.tenant, timezone.now())
+    assert Conversation.objects.filter(inbox=world.extra["inbox"]).count() == 1
+    assert conv.messages.filter(direction="in").count() == 2
+
+
+def test_bounce_marks_the_original_failed_and_auto_replies_are_ignored(world, smtp_servers):
+    _, _, in_port = smtp_servers
+    deliver(in_port, (FIXTURES / "latin1_reply.eml").read_bytes())
+    inbound_process(world.tenant, timezone.now())
+    conv = Conversation.objects.get(inbox=world.extra["inbox"])
+    ours = Message.objects.create(tenant=world.tenant, conversation=conv, direction="out",
+                                  body="Su solicitud", status="sent",
+                                  provider_id="<ct-9@banco.example>")
+    deliver(in_port, (FIXTURES / "bounce.eml").read_bytes())
+    deliver(in_port, (FIXTURES / "auto_reply.eml").read_bytes())
+    inbound_process(world.tenant, timezone.now())
+    ours.refresh_from_db()
+    assert ours.status == "failed"
+    assert "bounced" in ours.status_reason
+    assert Message.objects.filter(direction="in").count() == 1  # neither became a message
+    assert not Message.objects.filter(direction="out").exclude(pk=ours.pk).exists()
+
+
+def test_mail_for_unknown_addresses_and_garbage_is_dropped_quietly(world, smtp_servers):
+    _, _, in_port = smtp_servers
+    deliver(in_port, (FIXTURES / "cp1252.eml").read_bytes(), to="nadie@banco.example")
+    deliver(in_port, b"this is not an e-mail")
+    assert InboundEvent.objects.count() == 0
+
+
+def test_smtp_refusal_is_permanent_and_shown(world, smtp_servers, monkeypatch):
+    _, _, in_port = smtp_servers
+    deliver(in_port, (FIXTURES / "cp1252.eml").read_bytes())
+    inbound_process(world.tenant, timezone.now())
+    agent = world.agents[0]
+    agent_state_set(world.tenant, agent, status="available")
+    routing_tick(world.tenant, timezone.now())
+    conv = conversation_accept(tenant=world.tenant, agent=agent,
+                               conversation=Conversation.objects.get(inbox=world.extra["inbox"]))
+    monkeypatch.setenv("CONTACTA_MAIL_SMTP_PORT", "1")  # nothing listens there
+    reply = message_send(tenant=world.tenant, conversation=conv, agent=agent, body="Hola")
+    outbox_send(world.tenant, timezone.now())
+    reply.refresh_from_db()
+    assert reply.status == "pending"  # a connection failure is retried later
+    assert reply.status_reason.startswith("smtp:")
