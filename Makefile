@@ -24,8 +24,9 @@ install: $(BASE_STAMP)
 install-dev: $(DEV_STAMP)
 
 # Debian's Chromium drives the end-to-end tests (never `playwright install`).
+# Dovecot is the real IMAP server the e-mail tests talk to.
 system-deps:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+	@{ command -v chromium >/dev/null && command -v dovecot >/dev/null; } || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core dovecot-imapd; }
 
 demo: install
 	$(BIN)/contacta demo $(DEMO_ARGS)

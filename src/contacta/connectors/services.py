@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import imaplib
 import logging
+import os
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
@@ -217,7 +220,36 @@ def outbox_send(tenant: Tenant, now: datetime, limit: int = 200) -> int:
     return len(due)
 
 
+IMAP_POLL_SECONDS = 30
+
+
+def imap_poll(inbox: Inbox) -> int:
+    """Fetch the mailbox's unseen mail into stored events (see connectors/email/imap.py)."""
+    from contacta.connectors.email.imap import connect, fetch_unseen
+
+    client = connect(inbox)
+    try:
+        return fetch_unseen(client, inbound_email_store)
+    finally:
+        client.logout()
+
+
+def _poll_mailboxes(now: datetime) -> None:
+    """Polling fallback for mailboxes (IDLE runs in `contacta imap` when wanted)."""
+    for inbox in Inbox.objects.filter(kind=InboxKind.EMAIL, is_active=True,
+                                      tenant__is_active=True).exclude(credential_env=""):
+        key = f"t{inbox.tenant_id}:imap-polled:{inbox.pk}"
+        if cache.get(key) or not os.environ.get(f"{inbox.credential_env}_IMAP_HOST"):
+            continue
+        cache.set(key, now.isoformat(), IMAP_POLL_SECONDS)
+        try:
+            imap_poll(inbox)
+        except (OSError, imaplib.IMAP4.error) as exc:
+            log.warning("mailbox of inbox %s: %s", inbox.pk, type(exc).__name__)
+
+
 def connectors_tick(now: datetime) -> None:
+    _poll_mailboxes(now)
     for tenant in Tenant.objects.filter(is_active=True):
         try:
             inbound_process(tenant, now)
