@@ -40,7 +40,7 @@ class GraphWebhook:
             return str(params.get("hub.challenge", ""))
         return None
 
-    def verify(self, inbox: Inbox, headers: Any, body: bytes) -> bool:
+    def verify(self, inbox: Inbox, headers: Any, body: bytes, url: str = "") -> bool:
         app_secret = secret(inbox, "APP_SECRET")
         given = str(headers.get(SIGNATURE_HEADER, ""))
         if not app_secret or not given.startswith("sha256="):

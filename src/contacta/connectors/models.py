@@ -18,6 +18,7 @@ class InboxKind(models.TextChoices):
     MESSENGER = "messenger", _("Facebook Messenger")
     INSTAGRAM = "instagram", _("Instagram")
     EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS (HTTP aggregator)")
 
 
 def new_public_key() -> str:

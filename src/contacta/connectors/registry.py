@@ -8,6 +8,7 @@ from contacta.connectors.email.adapter import EmailAdapter
 from contacta.connectors.inbound import Parsed
 from contacta.connectors.messenger.adapter import MessengerAdapter
 from contacta.connectors.models import Inbox, InboxKind
+from contacta.connectors.sms.adapter import TwilioSmsAdapter
 from contacta.connectors.telegram.adapter import TelegramAdapter
 from contacta.connectors.telegram.client import SendResult
 from contacta.connectors.whatsapp.adapter import WhatsAppAdapter
@@ -17,7 +18,7 @@ from contacta.contacts.models import IdentityKind
 class Adapter(Protocol):
     identity_kind: str
 
-    def verify(self, inbox: Inbox, headers: Any, body: bytes) -> bool: ...
+    def verify(self, inbox: Inbox, headers: Any, body: bytes, url: str = "") -> bool: ...
     def event_id(self, payload: Any, body: bytes) -> str | None: ...
     def parse(self, payload: Any) -> Parsed: ...
     def send(self, inbox: Inbox, recipient: str, text: str, human_agent_tag: bool = False,
@@ -30,6 +31,7 @@ ADAPTERS: dict[str, Adapter] = {
     InboxKind.MESSENGER.value: MessengerAdapter(IdentityKind.MESSENGER.value),
     InboxKind.INSTAGRAM.value: MessengerAdapter(IdentityKind.INSTAGRAM.value),
     InboxKind.EMAIL.value: EmailAdapter(),
+    InboxKind.SMS.value: TwilioSmsAdapter(),
 }
 
 

@@ -43,13 +43,14 @@ def provider_webhook(  # noqa: PLR0911 - one early answer per refusal reason
     body = request.body
     if len(body) > MAX_WEBHOOK_BYTES:
         return _answer(413, "payload too large")
-    if not adapter.verify(inbox, request.headers, body):
+    if not adapter.verify(inbox, request.headers, body, url=request.build_absolute_uri()):
         log.warning("webhook for inbox %s failed verification", inbox.pk)
         return _answer(401, "verification failed")
     try:
-        payload = json.loads(body)
+        decode = getattr(adapter, "decode", json.loads)  # JSON unless the provider posts forms
+        payload = decode(body)
     except (ValueError, UnicodeDecodeError):
-        return _answer(400, "body must be JSON")
+        return _answer(400, "malformed body")
     event_id = adapter.event_id(payload, body)
     if event_id is None:
         return _answer(400, "no event id in the payload")

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl
 
 Reply = tuple[int, dict[str, Any]]
 
@@ -21,7 +22,12 @@ class ProviderServer:
             protocol_version = "HTTP/1.1"  # keep-alive: clients reuse the connection
 
             def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.headers.get("Content-Type", "").startswith(
+                        "application/x-www-form-urlencoded"):
+                    body: dict[str, Any] = dict(parse_qsl(raw.decode()))
+                else:
+                    body = json.loads(raw)
                 server.requests.append((self.path, body, dict(self.headers)))
                 status, reply = (server.replies.pop(0) if server.replies
                                  else default_reply(self.path, body, len(server.requests)))

@@ -22,7 +22,7 @@ def _env(inbox: Inbox, name: str, default: str = "") -> str:
 class EmailAdapter:
     identity_kind: str = IdentityKind.EMAIL.value
 
-    def verify(self, inbox: Inbox, headers: Any, body: bytes) -> bool:
+    def verify(self, inbox: Inbox, headers: Any, body: bytes, url: str = "") -> bool:
         return False  # mail arrives over SMTP or IMAP, never through the HTTP webhook
 
     def event_id(self, payload: Any, body: bytes) -> str | None:

@@ -28,7 +28,7 @@ class TelegramAdapter:
                           hashlib.sha256)
         return digest.hexdigest()
 
-    def verify(self, inbox: Inbox, headers: Any, body: bytes) -> bool:
+    def verify(self, inbox: Inbox, headers: Any, body: bytes, url: str = "") -> bool:
         given = headers.get(SECRET_HEADER, "")
         return bool(given) and hmac.compare_digest(given, self.webhook_secret(inbox))
 
