@@ -99,8 +99,8 @@ def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+@pytest.fixture(scope="module")  # Playwright's sync API holds an event loop while it runs:
+def browser() -> Iterator[object]:  # release it before other modules' asyncio tests
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is required for e2e tests (make system-deps installs it)")
     from playwright.sync_api import sync_playwright
