@@ -50,6 +50,24 @@ def worker() -> None:
     asyncio.run(main())
 
 
+def smpp_binds() -> None:
+    """One supervised bind per active SMPP inbox until Ctrl+C."""
+    from contacta.connectors.models import Inbox, InboxKind
+    from contacta.connectors.sms.smpp.adapter import supervise
+
+    inboxes = list(Inbox.objects.filter(kind=InboxKind.SMPP, is_active=True))
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await asyncio.gather(*(supervise(inbox, stop) for inbox in inboxes))
+
+    print(f"contacta smpp: {len(inboxes)} bind(s) (Ctrl+C stops)")
+    asyncio.run(main())
+
+
 def demo(host: str, port: int, traffic: bool) -> None:
     _django(traffic)
     from django.core.management import call_command
@@ -84,12 +102,13 @@ def main(argv: list[str] | None = None) -> None:
         from contacta.cli_simulate import main as simulate_main
 
         sys.exit(simulate_main(args[1:]))
-    ours = {"serve", "worker", "demo", "smtpd"}
+    ours = {"serve", "worker", "demo", "smtpd", "smpp"}
     if not args or args[0] in {"-h", "--help"}:
         print("usage: contacta {serve,worker,demo,wfm,simulate} [options] | <django management command>\n"
               "  serve    run the web server (and, single node, the routing loop)\n"
               "  worker   run the routing loop alone (multi-node installs)\n"
               "  smtpd    receive e-mail for the e-mail inboxes (SMTP, MX-style)\n"
+              "  smpp     keep the SMPP binds of the SMS inboxes up (messages and receipts)\n"
               "  demo     migrate, load the demo BPO and serve it with live traffic\n"
               "  wfm      Erlang B, C, A and staffing (contacta wfm --help)\n"
               "  simulate run a scenario through the routing kernel (contacta simulate --help)\n"
@@ -102,6 +121,10 @@ def main(argv: list[str] | None = None) -> None:
         execute_from_command_line(["contacta", *args])
         return
     parser = argparse.ArgumentParser(prog=f"contacta {args[0]}")
+    if args[0] == "smpp":
+        _django()
+        smpp_binds()
+        return
     if args[0] == "smtpd":
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=2525)

@@ -19,6 +19,7 @@ class InboxKind(models.TextChoices):
     INSTAGRAM = "instagram", _("Instagram")
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS (HTTP aggregator)")
+    SMPP = "smpp", _("SMS (SMPP)")
 
 
 def new_public_key() -> str:

@@ -9,6 +9,7 @@ from contacta.connectors.inbound import Parsed
 from contacta.connectors.messenger.adapter import MessengerAdapter
 from contacta.connectors.models import Inbox, InboxKind
 from contacta.connectors.sms.adapter import TwilioSmsAdapter
+from contacta.connectors.sms.smpp.adapter import SmppAdapter
 from contacta.connectors.telegram.adapter import TelegramAdapter
 from contacta.connectors.telegram.client import SendResult
 from contacta.connectors.whatsapp.adapter import WhatsAppAdapter
@@ -32,6 +33,7 @@ ADAPTERS: dict[str, Adapter] = {
     InboxKind.INSTAGRAM.value: MessengerAdapter(IdentityKind.INSTAGRAM.value),
     InboxKind.EMAIL.value: EmailAdapter(),
     InboxKind.SMS.value: TwilioSmsAdapter(),
+    InboxKind.SMPP.value: SmppAdapter(),
 }
 
 
