@@ -9,6 +9,7 @@ from ninja.responses import Status
 
 from contacta.api.scope import current_agent, get_or_404, scope, supervising
 from contacta.contacts.models import Contact
+from contacta.contacts.services import contact_merge
 from contacta.conversations.attachments import attachment_store
 from contacta.conversations.payloads import attachment_payload, conversation_payload
 from contacta.conversations.selectors import (
@@ -160,6 +161,26 @@ def contact_update(request: HttpRequest, tenant: str, contact_id: int,
     contact.full_clean()
     contact.save()
     return {"id": contact.pk, "name": contact.name, "owner_agent_id": contact.owner_agent_id}
+
+
+class MergeIn(Schema):
+    other_id: int
+
+
+@router.post("/tenants/{tenant}/contacts/{contact_id}/merge", response=dict[str, Any],
+             tags=["contacts"])
+def contact_merge_view(request: HttpRequest, tenant: str, contact_id: int,
+                       payload: MergeIn) -> Any:
+    """The same person known twice (e.g. web chat and WhatsApp): keep this one."""
+    t = scope(request, tenant, Capability.HANDLE)
+    visible = _visible(request, t)
+    if not supervising(request, t) and not visible.filter(contact_id=contact_id).exists():
+        get_or_404(Contact.objects.none(), contact_id, "contact")
+    keep = get_or_404(Contact.objects.for_tenant(t), contact_id, "contact")
+    other = get_or_404(Contact.objects.for_tenant(t), payload.other_id, "other_id")
+    contact_merge(tenant=t, keep=keep, absorb=other)
+    return {"id": keep.pk, "name": keep.name, "email": keep.email, "phone": keep.phone,
+            "merged": payload.other_id}
 
 
 @router.get("/tenants/{tenant}/contacts/{contact_id}", response=dict[str, Any], tags=["contacts"])

@@ -69,3 +69,69 @@ def contact_resolve(
             except IntegrityError:
                 pass  # claimed concurrently by the same person's other tab: keep the first
     return contact
+
+
+# A WhatsApp id is the number without "+"; SMS identities are E.164 already.
+PHONE_KINDS = {IdentityKind.PHONE, "whatsapp"}
+
+
+def _phone_of(kind: str, value: str, country: str) -> str:
+    if kind not in PHONE_KINDS:
+        return ""
+    try:
+        return phone_normalize(value if value.startswith("+") else f"+{value}", country)
+    except ValidationError:
+        return ""
+
+
+def contact_for_channel_identity(*, tenant: Tenant, kind: str, value: str,
+                                 name: str = "") -> Contact:
+    """The contact for a new channel identity: the one already known by the same phone or
+    e-mail (the same person on WhatsApp, SMS and e-mail), else a new contact."""
+    phone = _phone_of(kind, value, tenant.country)
+    email = value.lower() if kind == IdentityKind.EMAIL else ""
+    match = None
+    if phone:
+        match = (ContactIdentity.objects.for_tenant(tenant).select_related("contact")
+                 .filter(kind=IdentityKind.PHONE, value=phone).first())
+        match_contact = match.contact if match else (
+            Contact.objects.for_tenant(tenant).filter(phone=phone).first())
+    elif email:
+        match = (ContactIdentity.objects.for_tenant(tenant).select_related("contact")
+                 .filter(kind=IdentityKind.EMAIL, value=email).first())
+        match_contact = match.contact if match else (
+            Contact.objects.for_tenant(tenant).filter(email=email).first())
+    else:
+        match_contact = None
+    contact = match_contact or Contact.objects.create(tenant=tenant, name=name[:200],
+                                                      phone=phone, email=email)
+    if not contact.name and name:
+        contact.name = name[:200]
+        contact.save(update_fields=["name"])
+    ContactIdentity.objects.get_or_create(tenant=tenant, kind=kind, value=value,
+                                          defaults={"contact": contact})
+    if phone and kind != IdentityKind.PHONE:
+        ContactIdentity.objects.get_or_create(tenant=tenant, kind=IdentityKind.PHONE,
+                                              value=phone, defaults={"contact": contact})
+    return contact
+
+
+def contact_merge(*, tenant: Tenant, keep: Contact, absorb: Contact) -> Contact:
+    """One person found twice: move identities and conversations to `keep`, fill its blanks."""
+    if keep.tenant_id != tenant.pk or absorb.tenant_id != tenant.pk:
+        raise ValidationError({"contact": "both contacts must belong to this tenant"})
+    if keep.pk == absorb.pk:
+        raise ValidationError({"other_id": "a contact cannot be merged with itself"})
+    with transaction.atomic():
+        for field in ("name", "email", "phone", "time_zone"):
+            if not getattr(keep, field) and getattr(absorb, field):
+                setattr(keep, field, getattr(absorb, field))
+        if keep.owner_agent_id is None:
+            keep.owner_agent_id = absorb.owner_agent_id
+        keep.save()
+        ContactIdentity.objects.for_tenant(tenant).filter(contact=absorb).update(contact=keep)
+        from contacta.conversations.models import Conversation
+
+        Conversation.objects.for_tenant(tenant).filter(contact=absorb).update(contact=keep)
+        absorb.delete()
+    return keep

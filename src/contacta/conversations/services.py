@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from contacta.connectors.models import Inbox, InboxKind, InboxRule
 from contacta.connectors.windows import reply_policy
-from contacta.contacts.models import Contact, ContactIdentity, IdentityKind
-from contacta.contacts.services import contact_resolve
+from contacta.contacts.models import ContactIdentity
+from contacta.contacts.services import contact_for_channel_identity, contact_resolve
 from contacta.conversations.models import (
     OPEN_STATUSES,
     Attachment,
@@ -109,11 +109,8 @@ def conversation_for_identity(*, tenant: Tenant, inbox: Inbox, kind: str, value:
         identity = (ContactIdentity.objects.for_tenant(tenant).select_related("contact")
                     .filter(kind=kind, value=value).first())
         if identity is None:
-            contact = Contact.objects.create(
-                tenant=tenant, name=name[:200],
-                phone=value if kind == IdentityKind.PHONE else "",
-                email=value if kind == IdentityKind.EMAIL else "")
-            ContactIdentity.objects.create(tenant=tenant, contact=contact, kind=kind, value=value)
+            contact = contact_for_channel_identity(tenant=tenant, kind=kind, value=value,
+                                                   name=name)
         else:
             contact = identity.contact
         existing = (Conversation.objects.for_tenant(tenant)

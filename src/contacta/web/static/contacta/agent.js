@@ -181,6 +181,13 @@
       card.appendChild(el("ul", { class: "history" }, c.conversations.filter(function (h) { return h.id !== conv.id; }).map(function (h) {
         return el("li", { text: "#" + h.id + " · " + h.channel + " · " + (h.created_at || "").slice(0, 10) + " · " + (h.disposition || h.status) });
       })));
+      var other = el("input", { class: "merge-id", inputmode: "numeric", placeholder: gettext("Contact #"), size: "6" });
+      card.appendChild(el("form", { class: "merge", onsubmit: function (e) {
+        e.preventDefault();
+        C.api("POST", base + "/contacts/" + c.id + "/merge", { other_id: Number(other.value) })
+          .then(function () { other.value = ""; card.appendChild(el("p", { class: "muted", text: gettext("Contacts merged.") })); })
+          .catch(function (err) { card.appendChild(el("p", { class: "error", text: err.message })); });
+      } }, [el("label", { text: gettext("Same person as") }), other, el("button", { type: "submit", class: "small secondary", text: gettext("Merge") })]));
     }).catch(function () { /* the card is a convenience; the chat works without it */ });
     return panel;
   }
