@@ -8,12 +8,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from contacta.connectors import telegram
 from contacta.connectors.models import InboundEvent, Inbox, InboxKind
 from contacta.connectors.services import inbound_process, outbox_send
 from contacta.connectors.telegram.adapter import SECRET_HEADER, TelegramAdapter
+from contacta.conversations.attachments import attachment_store
 from contacta.conversations.models import Conversation, Message
 from contacta.conversations.services import conversation_accept, message_send
 from contacta.routing.services import agent_state_set
@@ -28,8 +30,8 @@ FIXTURES = Path(telegram.__file__).parent / "fixtures"
 def bot_api_reply(path, body, count):
     """sendMessage's documented answer: {"ok": true, "result": Message}."""
     return 200, {"ok": True, "result": {"message_id": 9000 + count,
-                                        "chat": {"id": int(body["chat_id"])},
-                                        "date": 1795766800, "text": body["text"]}}
+                                        "chat": {"id": int(body.get("chat_id", 0))},
+                                        "date": 1795766800, "text": body.get("text", "")}}
 
 
 @pytest.fixture
@@ -176,3 +178,38 @@ def test_missing_token_fails_visibly_without_leaking(world, client, monkeypatch)
     assert reply.status == "failed"
     assert "123456" not in reply.status_reason
     assert Message.objects.filter(status="failed").count() == 1
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+
+
+def test_photos_come_in_and_go_out(world, client, bot_api):
+    inbox = world.extra["inbox"]
+    bot_api.replies = [(200, {"ok": True, "result": {
+        "file_id": "AgACAgEAAxkBAAIBlarge", "file_unique_id": "AQADl", "file_size": len(PNG),
+        "file_path": "photos/file_7.png"}})]
+    bot_api.files["/file/bot123456:TEST-token/photos/file_7.png"] = PNG
+    post(client, inbox, fixture("photo_with_caption"), TelegramAdapter.webhook_secret(inbox))
+    inbound_process(world.tenant, timezone.now())
+    conv = Conversation.objects.get(inbox=inbox)
+    message = conv.messages.get()
+    assert message.body == "Foto del recibo"
+    (attachment,) = message.attachments.all()
+    assert attachment.content_type == "image/png"
+    assert f"tenants/{world.tenant.pk}/" in attachment.file.name
+    # The agent answers with the picture back: it goes as sendPhoto with the text as caption.
+    agent = world.agents[0]
+    agent_state_set(world.tenant, agent, status="available")
+    routing_tick(world.tenant, timezone.now())
+    conv = conversation_accept(tenant=world.tenant, conversation=conv, agent=agent)
+    mine = attachment_store(tenant=world.tenant, conversation=conv,
+                            upload=SimpleUploadedFile("recibo.png", PNG))
+    reply = message_send(tenant=world.tenant, conversation=conv, agent=agent,
+                         body="Su recibo sellado", attachment_ids=[mine.pk])
+    outbox_send(world.tenant, timezone.now())
+    path, body, _ = bot_api.requests[-1]
+    assert path == "/bot123456:TEST-token/sendPhoto"
+    assert b"Su recibo sellado" in body["_multipart"]
+    assert PNG in body["_multipart"]
+    reply.refresh_from_db()
+    assert reply.status == "sent"

@@ -160,7 +160,8 @@ MEDIA_ROOT = DATA_DIR / "media"
 # Input limits: every entry point checks its size before doing work.
 MESSAGE_MAX_CHARS = 4000
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024
-UPLOAD_CONTENT_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
+UPLOAD_CONTENT_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf",
+                        "audio/ogg", "audio/mpeg", "audio/wav", "audio/mp4", "video/mp4"}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 WEBSOCKET_MAX_FRAME_BYTES = 16 * 1024

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
@@ -22,6 +23,7 @@ from contacta.connectors.registry import adapter_for
 from contacta.connectors.telegram.client import SendResult
 from contacta.connectors.windows import reply_policy
 from contacta.contacts.models import ContactIdentity
+from contacta.conversations.attachments import attachment_store
 from contacta.conversations.models import (
     OPEN_STATUSES,
     Conversation,
@@ -35,6 +37,7 @@ from contacta.conversations.services import (
     last_inbound_at,
     message_receive,
 )
+from contacta.errors import DomainError
 from contacta.routing.wakeup import notify as wake_worker
 from contacta.tenants.models import Tenant
 
@@ -69,12 +72,60 @@ def _process_event(tenant: Tenant, event: InboundEvent) -> None:
         conv = _threaded_conversation(tenant, event.inbox, inbound) or conversation_for_identity(
             tenant=tenant, inbox=event.inbox, kind=adapter.identity_kind,
             value=inbound.sender_id, name=inbound.sender_name, topic=inbound.subject)
-        body = inbound.body or "[adjunto / attachment]"
+        attachment_ids = _fetch_attachments(tenant, event.inbox, adapter, conv, inbound)
+        body = inbound.body or ("" if attachment_ids else "[adjunto / attachment]")
         message_receive(tenant=tenant, conversation=conv, body=body,
                         client_id=_client_id(event.inbox.kind, inbound.provider_message_id),
-                        provider_id=inbound.provider_message_id)
+                        provider_id=inbound.provider_message_id, attachment_ids=attachment_ids)
     for status in parsed.statuses:
         _apply_status(tenant, event.inbox, status)
+
+
+def _fetch_attachments(tenant: Tenant, inbox: Inbox, adapter: Any, conv: Conversation,
+                       inbound: InboundMessage) -> list[int]:
+    """Download the provider's files into tenant storage (same type and size rules as
+    uploads); a file that cannot be fetched or is refused leaves the text of the message."""
+    fetch = getattr(adapter, "fetch_attachment", None)
+    if fetch is None or not inbound.attachments:
+        return []
+    if Message.objects.for_tenant(tenant).filter(
+            conversation=conv, client_id=_client_id(inbox.kind,
+                                                    inbound.provider_message_id)).exists():
+        return []  # a redelivery: the files came with the first one
+    ids = []
+    for ref in inbound.attachments[:5]:
+        content = fetch(inbox, ref)
+        if not content:
+            continue
+        try:
+            stored = attachment_store(tenant=tenant, conversation=conv,
+                                      upload=SimpleUploadedFile(f"{inbox.kind}-file", content))
+        except DomainError as exc:
+            log.info("attachment %s refused: %s", ref, exc.message)
+            continue
+        ids.append(stored.pk)
+    return ids
+
+
+def _send(adapter: Any, inbox: Inbox, message: Message, recipient: str, *,
+          human_agent_tag: bool, thread: dict[str, Any]) -> SendResult:
+    """Files first (the text as the first file's caption where the channel has one)."""
+    send_file = getattr(adapter, "send_file", None)
+    files = list(message.attachments.all()) if send_file is not None else []
+    if not files:
+        return adapter.send(inbox, recipient, message.body, human_agent_tag=human_agent_tag,
+                            thread=thread)
+    first: SendResult | None = None
+    assert send_file is not None
+    for index, att in enumerate(files):
+        with att.file.open("rb") as handle:
+            result = send_file(inbox, recipient, att.name, att.content_type, handle.read(),
+                               caption=message.body if index == 0 else "")
+        if not result.ok:
+            return result
+        first = first or result
+    assert first is not None
+    return first
 
 
 def _threaded_conversation(tenant: Tenant, inbox: Inbox,
@@ -196,9 +247,9 @@ def outbox_send(tenant: Tenant, now: datetime, limit: int = 200) -> int:
         if not policy.allowed:
             result = SendResult(ok=False, retryable=False, reason=policy.reason)
         else:
-            result = adapter.send(inbox, recipient, message.body,
-                                  human_agent_tag=policy.human_agent_tag,
-                                  thread=thread_of(tenant, message))
+            result = _send(adapter, inbox, message, recipient,
+                           human_agent_tag=policy.human_agent_tag,
+                           thread=thread_of(tenant, message))
         message.send_attempts += 1
         if result.ok:
             message.status, message.provider_id, message.status_reason = (

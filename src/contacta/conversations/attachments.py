@@ -18,6 +18,8 @@ SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"GIF87a", "image/gif", ".gif"),
     (b"GIF89a", "image/gif", ".gif"),
     (b"%PDF-", "application/pdf", ".pdf"),
+    (b"OggS", "audio/ogg", ".ogg"),  # WhatsApp and Telegram voice notes (Opus in Ogg)
+    (b"ID3", "audio/mpeg", ".mp3"),
 )
 
 
@@ -27,6 +29,10 @@ def sniff(head: bytes) -> tuple[str, str] | None:
             return content_type, extension
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp", ".webp"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio/wav", ".wav"
+    if head[4:8] == b"ftyp":  # ISO base media: MP4 video, M4A audio
+        return ("audio/mp4", ".m4a") if head[8:11] == b"M4A" else ("video/mp4", ".mp4")
     return None
 
 
@@ -44,7 +50,8 @@ def attachment_store(*, tenant: Tenant, conversation: Conversation,
     upload.seek(0)
     kind = sniff(head)
     if kind is None or kind[0] not in settings.UPLOAD_CONTENT_TYPES:
-        raise DomainError("only images (PNG, JPEG, GIF, WebP) and PDF files", field="file")
+        raise DomainError("only images (PNG, JPEG, GIF, WebP), PDF, audio (Ogg, MP3, WAV, M4A) "
+                          "and MP4 video", field="file")
     content_type, extension = kind
     shown_name = PurePath(upload.name or "file").name[:150] or "file"
     # The stored name is ours: a hostile filename never reaches the file system.

@@ -16,6 +16,7 @@ class ProviderServer:
     def __init__(self, default_reply: Callable[[str, dict[str, Any], int], Reply]) -> None:
         self.requests: list[tuple[str, dict[str, Any], dict[str, str]]] = []
         self.replies: list[Reply] = []  # queued answers, used before the default
+        self.files: dict[str, bytes] = {}  # path -> content, served to GET
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -23,9 +24,11 @@ class ProviderServer:
 
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers["Content-Length"]))
-                if self.headers.get("Content-Type", "").startswith(
-                        "application/x-www-form-urlencoded"):
+                content_type = self.headers.get("Content-Type", "")
+                if content_type.startswith("application/x-www-form-urlencoded"):
                     body: dict[str, Any] = dict(parse_qsl(raw.decode()))
+                elif content_type.startswith("multipart/form-data"):
+                    body = {"_multipart": raw}  # file uploads: kept whole for the assertions
                 else:
                     body = json.loads(raw)
                 server.requests.append((self.path, body, dict(self.headers)))
@@ -37,6 +40,13 @@ class ProviderServer:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                content = server.files.get(self.path)
+                self.send_response(200 if content is not None else 404)
+                self.send_header("Content-Length", str(len(content or b"")))
+                self.end_headers()
+                self.wfile.write(content or b"")
 
             def log_message(self, *args: Any) -> None:
                 pass

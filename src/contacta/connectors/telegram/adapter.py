@@ -8,10 +8,16 @@ import os
 from typing import Any
 
 from django.conf import settings
+from django.conf import settings as django_settings
 
 from contacta.connectors.inbound import Parsed
 from contacta.connectors.models import Inbox
-from contacta.connectors.telegram.client import SendResult, send_message
+from contacta.connectors.telegram.client import (
+    SendResult,
+    download_file,
+    send_file,
+    send_message,
+)
 from contacta.connectors.telegram.inbound import event_id, parse_update
 from contacta.contacts.models import IdentityKind
 
@@ -38,9 +44,28 @@ class TelegramAdapter:
     def parse(self, payload: Any) -> Parsed:
         return parse_update(payload)
 
+    def _token(self, inbox: Inbox) -> str:
+        return os.environ.get(inbox.credential_env, "") if inbox.credential_env else ""
+
+    def fetch_attachment(self, inbox: Inbox, ref: str) -> bytes | None:
+        token = self._token(inbox)
+        if not token:
+            return None
+        return download_file(base_url=inbox.api_base_url, token=token, file_id=ref,
+                             max_bytes=django_settings.UPLOAD_MAX_BYTES)
+
+    def send_file(self, inbox: Inbox, recipient: str, filename: str, content_type: str,  # noqa: PLR0917 - the file's fields
+                  content: bytes, caption: str = "") -> SendResult:
+        token = self._token(inbox)
+        if not token:
+            return SendResult(ok=False, retryable=False, reason="no bot token configured")
+        return send_file(base_url=inbox.api_base_url, token=token, chat_id=recipient,
+                         filename=filename, content_type=content_type, content=content,
+                         caption=caption)
+
     def send(self, inbox: Inbox, recipient: str, text: str, human_agent_tag: bool = False,
              thread: dict[str, Any] | None = None) -> SendResult:
-        token = os.environ.get(inbox.credential_env, "") if inbox.credential_env else ""
+        token = self._token(inbox)
         if not token:
             return SendResult(ok=False, retryable=False,
                               reason=f"no bot token in ${inbox.credential_env or '(unset)'}")
