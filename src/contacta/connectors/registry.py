@@ -8,10 +8,10 @@ from contacta.connectors.email.adapter import EmailAdapter
 from contacta.connectors.inbound import Parsed
 from contacta.connectors.messenger.adapter import MessengerAdapter
 from contacta.connectors.models import Inbox, InboxKind
+from contacta.connectors.outbound import SendResult
 from contacta.connectors.sms.adapter import TwilioSmsAdapter
 from contacta.connectors.sms.smpp.adapter import SmppAdapter
 from contacta.connectors.telegram.adapter import TelegramAdapter
-from contacta.connectors.telegram.client import SendResult
 from contacta.connectors.whatsapp.adapter import WhatsAppAdapter
 from contacta.contacts.models import IdentityKind
 

@@ -19,8 +19,8 @@ from django.db.models import Q
 from contacta.connectors.email.inbound import parse_email, recipients
 from contacta.connectors.inbound import InboundMessage, InboundStatus, PayloadError
 from contacta.connectors.models import InboundEvent, Inbox, InboxKind
+from contacta.connectors.outbound import SendResult
 from contacta.connectors.registry import adapter_for
-from contacta.connectors.telegram.client import SendResult
 from contacta.connectors.windows import reply_policy
 from contacta.contacts.models import ContactIdentity
 from contacta.conversations.attachments import attachment_store

@@ -10,7 +10,7 @@ from contacta.connectors.email.client import SmtpSettings, send_reply
 from contacta.connectors.email.inbound import parse_email
 from contacta.connectors.inbound import InboundMessage, InboundStatus, Parsed, PayloadError
 from contacta.connectors.models import Inbox
-from contacta.connectors.telegram.client import SendResult
+from contacta.connectors.outbound import SendResult
 from contacta.contacts.models import IdentityKind
 
 

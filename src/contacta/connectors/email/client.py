@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from contacta.connectors.telegram.client import SendResult
+from contacta.connectors.outbound import SendResult
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from contacta.connectors.inbound import Parsed
 from contacta.connectors.messenger.client import send_text
 from contacta.connectors.messenger.inbound import parse_messaging
 from contacta.connectors.models import Inbox
-from contacta.connectors.telegram.client import SendResult
+from contacta.connectors.outbound import SendResult
 
 
 class MessengerAdapter(GraphWebhook):

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import httpx
-
 from contacta.connectors.graph import GRAPH_API, GRAPH_VERSION
-from contacta.connectors.telegram.client import SendResult
+from contacta.connectors.outbound import SendResult, call
 
 
 def send_text(*, base_url: str, token: str, recipient: str, text: str,
@@ -19,19 +17,12 @@ def send_text(*, base_url: str, token: str, recipient: str, text: str,
     if human_agent_tag:
         payload["messaging_type"] = "MESSAGE_TAG"
         payload["tag"] = "HUMAN_AGENT"
-    try:
-        response = httpx.post(url, json=payload, timeout=timeout_s,
-                              headers={"Authorization": f"Bearer {token}"})
-    except httpx.HTTPError as exc:
-        return SendResult(ok=False, retryable=True, reason=f"network: {type(exc).__name__}")
-    try:
-        data = response.json()
-    except ValueError:
-        data = {}
-    if response.status_code == 200 and data.get("message_id"):
-        return SendResult(ok=True, provider_id=str(data["message_id"]))
-    error = data.get("error") or {}
-    retryable = response.status_code >= 500 or error.get("code") in {2, 4, 613}
-    return SendResult(ok=False, retryable=retryable,
-                      reason=f"{error.get('code', response.status_code)} "
-                             f"{error.get('message', '')}"[:200])
+    reply = call("POST", url, json=payload, timeout_s=timeout_s,
+                 headers={"Authorization": f"Bearer {token}"})
+    if isinstance(reply, SendResult):
+        return reply
+    if reply.status == 200 and reply.data.get("message_id"):
+        return SendResult(ok=True, provider_id=str(reply.data["message_id"]))
+    error = reply.data.get("error") or {}
+    return SendResult(ok=False, retryable=reply.transient or error.get("code") in {2, 4, 613},
+                      reason=f"{error.get('code', reply.status)} {error.get('message', '')}"[:200])

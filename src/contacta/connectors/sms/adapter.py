@@ -13,9 +13,9 @@ from typing import Any
 
 from contacta.connectors.inbound import Parsed
 from contacta.connectors.models import Inbox
+from contacta.connectors.outbound import SendResult
 from contacta.connectors.sms.twilio_client import send_sms
 from contacta.connectors.sms.twilio_inbound import decode_form, event_id, parse_form, signature
-from contacta.connectors.telegram.client import SendResult
 from contacta.contacts.models import IdentityKind
 
 SIGNATURE_HEADER = "X-Twilio-Signature"

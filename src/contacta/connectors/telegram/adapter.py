@@ -12,8 +12,8 @@ from django.conf import settings as django_settings
 
 from contacta.connectors.inbound import Parsed
 from contacta.connectors.models import Inbox
+from contacta.connectors.outbound import SendResult
 from contacta.connectors.telegram.client import (
-    SendResult,
     download_file,
     send_file,
     send_message,

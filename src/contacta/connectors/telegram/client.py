@@ -2,50 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import httpx
 
+from contacta.connectors.outbound import Reply, SendResult, call
+
 PUBLIC_API = "https://api.telegram.org"
-
-
-@dataclass(frozen=True)
-class SendResult:
-    ok: bool
-    provider_id: str = ""
-    retryable: bool = False
-    reason: str = ""
 
 
 def send_message(*, base_url: str, token: str, chat_id: str, text: str,
                  timeout_s: float = 10.0) -> SendResult:
     """sendMessage: POST {base}/bot<token>/sendMessage {chat_id, text} -> {ok, result}."""
     url = f"{(base_url or PUBLIC_API).rstrip('/')}/bot{token}/sendMessage"
-    try:
-        response = httpx.post(url, json={"chat_id": chat_id, "text": text}, timeout=timeout_s)
-    except httpx.HTTPError as exc:
-        return SendResult(ok=False, retryable=True, reason=f"network: {type(exc).__name__}")
-    try:
-        data = response.json()
-    except ValueError:
-        data = {}
-    if response.status_code == 200 and data.get("ok"):
-        return SendResult(ok=True, provider_id=str(data.get("result", {}).get("message_id", "")))
-    description = str(data.get("description") or response.reason_phrase)[:200]
-    # 429 (flood control) and 5xx are worth retrying; other 4xx (chat not found, blocked) are not.
-    retryable = response.status_code == 429 or response.status_code >= 500
-    return SendResult(ok=False, retryable=retryable,
-                      reason=f"{response.status_code} {description}")
+    return _result(call("POST", url, json={"chat_id": chat_id, "text": text},
+                        timeout_s=timeout_s))
 
 
-def _fail(response: httpx.Response) -> SendResult:
-    try:
-        data = response.json()
-    except ValueError:
-        data = {}
-    retryable = response.status_code == 429 or response.status_code >= 500
-    return SendResult(ok=False, retryable=retryable,
-                      reason=f"{response.status_code} {data.get('description', '')}"[:200])
+def _result(reply: Reply | SendResult) -> SendResult:
+    """{"ok": true, "result": Message} or {"ok": false, "description"}; flood control (429)
+    and 5xx are retried, other 4xx (chat not found, bot blocked) are final."""
+    if isinstance(reply, SendResult):
+        return reply
+    if reply.status == 200 and reply.data.get("ok"):
+        return SendResult(ok=True,
+                          provider_id=str(reply.data.get("result", {}).get("message_id", "")))
+    return SendResult(ok=False, retryable=reply.transient,
+                      reason=f"{reply.status} {reply.data.get('description', '')}"[:200])
 
 
 def send_file(*, base_url: str, token: str, chat_id: str, filename: str, content_type: str,
@@ -54,17 +35,8 @@ def send_file(*, base_url: str, token: str, chat_id: str, filename: str, content
     method, field = ("sendPhoto", "photo") if content_type.startswith("image/") \
         else ("sendDocument", "document")
     url = f"{(base_url or PUBLIC_API).rstrip('/')}/bot{token}/{method}"
-    try:
-        response = httpx.post(url, data={"chat_id": chat_id, "caption": caption[:1024]},
-                              files={field: (filename, content, content_type)},
-                              timeout=timeout_s)
-    except httpx.HTTPError as exc:
-        return SendResult(ok=False, retryable=True, reason=f"network: {type(exc).__name__}")
-    data = response.json() if response.headers.get("content-type", "").startswith(
-        "application/json") else {}
-    if response.status_code == 200 and data.get("ok"):
-        return SendResult(ok=True, provider_id=str(data.get("result", {}).get("message_id", "")))
-    return _fail(response)
+    return _result(call("POST", url, data={"chat_id": chat_id, "caption": caption[:1024]},
+                        files={field: (filename, content, content_type)}, timeout_s=timeout_s))
 
 
 def download_file(*, base_url: str, token: str, file_id: str, max_bytes: int,

@@ -7,7 +7,7 @@ from typing import Any
 from contacta.connectors.graph import GraphWebhook, secret
 from contacta.connectors.inbound import Parsed
 from contacta.connectors.models import Inbox
-from contacta.connectors.telegram.client import SendResult
+from contacta.connectors.outbound import SendResult
 from contacta.connectors.whatsapp.client import send_text
 from contacta.connectors.whatsapp.inbound import parse_delivery
 from contacta.contacts.models import IdentityKind

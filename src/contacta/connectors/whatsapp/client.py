@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import httpx
-
 from contacta.connectors.graph import GRAPH_API, GRAPH_VERSION
-from contacta.connectors.telegram.client import SendResult
+from contacta.connectors.outbound import SendResult, call
 
 RETRYABLE_CODES = {4, 80007, 130429, 131016, 131048, 131056}  # rate limits, service unavailable
 
@@ -15,20 +13,13 @@ def send_text(*, base_url: str, token: str, phone_number_id: str, to: str, text:
     url = f"{(base_url or GRAPH_API).rstrip('/')}/{GRAPH_VERSION}/{phone_number_id}/messages"
     payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
                "type": "text", "text": {"preview_url": False, "body": text}}
-    try:
-        response = httpx.post(url, json=payload, timeout=timeout_s,
-                              headers={"Authorization": f"Bearer {token}"})
-    except httpx.HTTPError as exc:
-        return SendResult(ok=False, retryable=True, reason=f"network: {type(exc).__name__}")
-    try:
-        data = response.json()
-    except ValueError:
-        data = {}
-    if response.status_code == 200 and data.get("messages"):
-        return SendResult(ok=True, provider_id=str(data["messages"][0].get("id", "")))
-    error = data.get("error") or {}
+    reply = call("POST", url, json=payload, timeout_s=timeout_s,
+                 headers={"Authorization": f"Bearer {token}"})
+    if isinstance(reply, SendResult):
+        return reply
+    if reply.status == 200 and reply.data.get("messages"):
+        return SendResult(ok=True, provider_id=str(reply.data["messages"][0].get("id", "")))
+    error = reply.data.get("error") or {}
     code = error.get("code")
-    retryable = response.status_code >= 500 or response.status_code == 429 or (
-        code in RETRYABLE_CODES)
-    return SendResult(ok=False, retryable=retryable,
-                      reason=f"{code or response.status_code} {error.get('message', '')}"[:200])
+    return SendResult(ok=False, retryable=reply.transient or code in RETRYABLE_CODES,
+                      reason=f"{code or reply.status} {error.get('message', '')}"[:200])

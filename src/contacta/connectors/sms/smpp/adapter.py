@@ -18,9 +18,9 @@ from asgiref.sync import sync_to_async
 
 from contacta.connectors.inbound import InboundMessage, InboundStatus, Parsed, PayloadError
 from contacta.connectors.models import Inbox
+from contacta.connectors.outbound import SendResult
 from contacta.connectors.sms.smpp import gsm, pdu
 from contacta.connectors.sms.smpp.client import Reassembler, SmppClient, SmppError
-from contacta.connectors.telegram.client import SendResult
 from contacta.contacts.models import IdentityKind
 
 log = logging.getLogger(__name__)
