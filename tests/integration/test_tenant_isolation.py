@@ -64,7 +64,7 @@ def test_other_tenants_slug_is_404_on_every_endpoint(two, who):
     client.force_login(user)
     b_conv = Conversation.objects.for_tenant(b.tenant).first()
     ids = {"default": b_conv.pk, "conversation_id": b_conv.pk, "agent_id": b.agents[0].pk,
-           "contact_id": b_conv.contact_id}
+           "contact_id": b_conv.contact_id, "inbox_id": b.inbox.pk}
     checked = 0
     for path, method in tenant_paths(client):
         r = call(client, method, fill(path, "beta", ids))
@@ -94,7 +94,7 @@ def test_own_slug_with_other_tenants_ids_is_404(two):
             foreign = sorted(theirs - mine)
         else:
             foreign = [{"conversation_id": b_conv.pk, "agent_id": b.agents[0].pk,
-                        "contact_id": b_conv.contact_id}[params[0]]]
+                        "contact_id": b_conv.contact_id, "inbox_id": b.inbox.pk}[params[0]]]
         for foreign_id in foreign:
             r = call(alpha, method, fill(path, "alpha", {"default": foreign_id}))
             assert r.status_code in DENIED, (method, path, foreign_id, r.status_code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,66 @@ def test_graph_errors_are_retried_or_reported(world, client, graph):
     reply.refresh_from_db()
     assert reply.status == "failed"
     assert reply.status_reason.startswith("131030")
+
+
+def test_templates_sync_and_send_outside_the_window(world, client, graph, monkeypatch):
+    from datetime import timedelta
+
+    from contacta.connectors.models import MessageTemplate
+    from contacta.conversations.models import Message
+
+    monkeypatch.setenv("CONTACTA_WA_BANCO_WABA_ID", "102290129340398")
+    signed_post(client, fixture_bytes("text"))
+    inbound_process(world.tenant, timezone.now())
+    agent = world.agents[0]
+    agent_state_set(world.tenant, agent, status="available")
+    routing_tick(world.tenant, timezone.now())
+    conv = conversation_accept(tenant=world.tenant,
+                               conversation=Conversation.objects.get(inbox=world.extra["inbox"]),
+                               agent=agent)
+    Message.objects.filter(conversation=conv, direction="in").update(
+        created_at=timezone.now() - timedelta(hours=30))
+    # The Graph API lists the account's templates (GET /{waba-id}/message_templates).
+    inbox = world.extra["inbox"]
+    templates_page = {"data": [
+        {"name": "recordatorio_pago", "language": "es", "status": "APPROVED",
+         "category": "UTILITY", "components": [
+             {"type": "BODY", "text": "Hola {{1}}, su cuota de {{2}} vence mañana."}]},
+        {"name": "promo_borrador", "language": "es", "status": "PENDING", "category": "MARKETING",
+         "components": [{"type": "BODY", "text": "Oferta"}]}], "paging": {}}
+    graph.files["/v21.0/102290129340398/message_templates?limit=100"] = json.dumps(
+        templates_page).encode()
+    c = client
+    c.force_login(world.admin)
+    r = c.post(f"/api/v1/tenants/wa/inboxes/{inbox.pk}/templates/sync")
+    assert r.status_code == 200, r.content
+    assert r.json() == {"templates": 2}
+    c.force_login(agent.user)
+    options = c.get(f"/api/v1/tenants/wa/conversations/{conv.pk}/reply-options").json()
+    assert options["free_text"] is False
+    assert "template" in options["reason"]
+    assert [t["name"] for t in options["templates"]] == ["recordatorio_pago"]
+    template_id = options["templates"][0]["id"]
+    bad = c.post(f"/api/v1/tenants/wa/conversations/{conv.pk}/templates",
+                 json.dumps({"template_id": template_id, "variables": ["Camila"]}),
+                 content_type="application/json")
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "variables"
+    pending = MessageTemplate.objects.get(name="promo_borrador")
+    refused = c.post(f"/api/v1/tenants/wa/conversations/{conv.pk}/templates",
+                     json.dumps({"template_id": pending.pk, "variables": []}),
+                     content_type="application/json")
+    assert refused.status_code == 409
+    ok = c.post(f"/api/v1/tenants/wa/conversations/{conv.pk}/templates",
+                json.dumps({"template_id": template_id, "variables": ["Camila", "$150.000"]}),
+                content_type="application/json")
+    assert ok.status_code == 201
+    assert ok.json()["body"] == "Hola Camila, su cuota de $150.000 vence mañana."
+    outbox_send(world.tenant, timezone.now())
+    _, body, _ = graph.requests[-1]
+    assert body["type"] == "template"
+    assert body["template"] == {"name": "recordatorio_pago", "language": {"code": "es"},
+                                "components": [{"type": "body", "parameters": [
+                                    {"type": "text", "text": "Camila"},
+                                    {"type": "text", "text": "$150.000"}]}]}
+    assert Message.objects.get(pk=ok.json()["id"]).status == "sent"

@@ -1,9 +1,16 @@
 """Configuration resources of a tenant: skills, teams, hours, queues, agents, inboxes..."""
 
+from typing import Any
+
+from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from contacta.api import crud
+from contacta.api.scope import get_or_404, scope
+from contacta.connectors.inbound import PayloadError
 from contacta.connectors.models import Inbox, InboxRule
+from contacta.connectors.services import templates_sync
+from contacta.errors import ConflictError, DomainError
 from contacta.routing.models import (
     AgentProfile,
     AgentSkill,
@@ -15,6 +22,7 @@ from contacta.routing.models import (
     Skill,
     Team,
 )
+from contacta.tenants.access import Capability
 from contacta.tenants.models import Membership
 
 router = Router()
@@ -184,3 +192,18 @@ crud.register(router, "inboxes", Inbox, InboxIn, InboxOut, references={"default_
 crud.register(router, "inbox-rules", InboxRule, InboxRuleIn, InboxRuleOut,
               references={"inbox_id": Inbox, "queue_id": Queue}, filters=("inbox_id",))
 crud.register(router, "memberships", Membership, MembershipIn, MembershipOut)
+
+
+@router.post("/tenants/{tenant}/inboxes/{inbox_id}/templates/sync", response=dict[str, Any],
+             tags=["inboxes"])
+def inbox_templates_sync(request: HttpRequest, tenant: str, inbox_id: int) -> Any:
+    """Copy the provider's approved templates (WhatsApp) into the inbox."""
+    t = scope(request, tenant, Capability.MANAGE)
+    inbox = get_or_404(Inbox.objects.for_tenant(t), inbox_id, "inbox")
+    try:
+        count = templates_sync(t, inbox)
+    except PayloadError as exc:
+        raise DomainError(str(exc), field="inbox") from exc
+    except ConnectionError as exc:
+        raise ConflictError(f"the provider did not answer: {exc}", field="inbox") from exc
+    return {"templates": count}

@@ -24,6 +24,8 @@ from contacta.conversations.services import (
     conversation_reject,
     conversation_transfer,
     message_send,
+    reply_options,
+    template_send,
 )
 from contacta.routing.models import AgentProfile, Queue
 from contacta.tenants.access import Capability, can
@@ -104,6 +106,29 @@ def conversation_reject_view(request: HttpRequest, tenant: str, conversation_id:
     conv = conversation_get(_visible(request, t), conversation_id)
     return conversation_payload(
         conversation_reject(tenant=t, conversation=conv, agent=current_agent(request, t)))
+
+
+@router.get(BASE + "/{conversation_id}/reply-options", response=dict[str, Any])
+def reply_options_view(request: HttpRequest, tenant: str, conversation_id: int) -> Any:
+    """Free text allowed now (platform windows), and the approved templates otherwise."""
+    t = scope(request, tenant, Capability.HANDLE)
+    return reply_options(t, conversation_get(_visible(request, t), conversation_id))
+
+
+class TemplateIn(Schema):
+    template_id: int
+    variables: list[str] = Field(default_factory=list, max_length=20)
+
+
+@router.post(BASE + "/{conversation_id}/templates", response={201: dict[str, Any]})
+def template_post(request: HttpRequest, tenant: str, conversation_id: int,
+                  payload: TemplateIn) -> Any:
+    t = scope(request, tenant, Capability.HANDLE)
+    conv = conversation_get(_visible(request, t), conversation_id)
+    msg = template_send(tenant=t, conversation=conv, agent=current_agent(request, t),
+                        template_id=payload.template_id, variables=payload.variables,
+                        supervising=supervising(request, t))
+    return Status(201, {"id": msg.pk, "status": msg.status, "body": msg.body})
 
 
 class TransferIn(Schema):

@@ -51,6 +51,38 @@ class Inbox(TenantOwned):
         return self.name
 
 
+class MessageTemplate(TenantOwned):
+    """A provider-approved message template (WhatsApp), synced from the provider's API."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="templates")
+    name = models.CharField(max_length=512)
+    language = models.CharField(max_length=15)
+    category = models.CharField(max_length=30, blank=True)
+    status = models.CharField(max_length=30)
+    body = models.TextField(help_text=_("The BODY component, with {{1}}, {{2}}... variables."))
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "language"]
+        constraints = [models.UniqueConstraint(fields=["inbox", "name", "language"],
+                                               name="uniq_template")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+    @property
+    def variables(self) -> int:
+        import re
+
+        return len(set(re.findall(r"\{\{(\d+)\}\}", self.body)))
+
+    def render(self, values: list[str]) -> str:
+        text = self.body
+        for number, value in enumerate(values, start=1):
+            text = text.replace(f"{{{{{number}}}}}", value)
+        return text
+
+
 class InboundEvent(TenantOwned):
     """A provider's webhook delivery, stored raw before any processing (idempotent on the
     provider's id): a crash after the 200 answer never loses it."""

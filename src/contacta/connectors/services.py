@@ -18,7 +18,7 @@ from django.db.models import Q
 
 from contacta.connectors.email.inbound import parse_email, recipients
 from contacta.connectors.inbound import InboundMessage, InboundStatus, PayloadError
-from contacta.connectors.models import InboundEvent, Inbox, InboxKind
+from contacta.connectors.models import InboundEvent, Inbox, InboxKind, MessageTemplate
 from contacta.connectors.outbound import SendResult
 from contacta.connectors.registry import adapter_for
 from contacta.connectors.windows import reply_policy
@@ -110,6 +110,12 @@ def _fetch_attachments(tenant: Tenant, inbox: Inbox, adapter: Any, conv: Convers
 def _send(adapter: Any, inbox: Inbox, message: Message, recipient: str, *,
           human_agent_tag: bool, thread: dict[str, Any]) -> SendResult:
     """Files first (the text as the first file's caption where the channel has one)."""
+    if message.template:
+        send_template = getattr(adapter, "send_template", None)
+        if send_template is None:
+            return SendResult(ok=False, retryable=False, reason="this channel has no templates")
+        return send_template(inbox, recipient, message.template["name"],
+                             message.template["language"], message.template["variables"])
     send_file = getattr(adapter, "send_file", None)
     files = list(message.attachments.all()) if send_file is not None else []
     if not files:
@@ -244,7 +250,7 @@ def outbox_send(tenant: Tenant, now: datetime, limit: int = 200) -> int:
             continue
         recipient = _recipient(tenant, message, adapter.identity_kind)
         policy = reply_policy(inbox.kind, last_inbound_at(tenant, message.conversation), now)
-        if not policy.allowed:
+        if not policy.allowed and not message.template:  # templates may go at any time
             result = SendResult(ok=False, retryable=False, reason=policy.reason)
         else:
             result = _send(adapter, inbox, message, recipient,
@@ -297,6 +303,26 @@ def _poll_mailboxes(now: datetime) -> None:
             imap_poll(inbox)
         except (OSError, imaplib.IMAP4.error) as exc:
             log.warning("mailbox of inbox %s: %s", inbox.pk, type(exc).__name__)
+
+
+def templates_sync(tenant: Tenant, inbox: Inbox) -> int:
+    """Copy the provider's templates into the inbox (added, changed and removed ones)."""
+    adapter = adapter_for(inbox.kind)
+    fetch = getattr(adapter, "templates", None)
+    if inbox.tenant_id != tenant.pk or fetch is None:
+        raise PayloadError("this inbox has no templates")
+    found = fetch(inbox)
+    with transaction.atomic():
+        keep = []
+        for item in found:
+            template, _ = MessageTemplate.objects.update_or_create(
+                tenant=tenant, inbox=inbox, name=item["name"], language=item["language"],
+                defaults={"category": item["category"], "status": item["status"],
+                          "body": item["body"]})
+            keep.append(template.pk)
+        MessageTemplate.objects.for_tenant(tenant).filter(inbox=inbox).exclude(
+            pk__in=keep).delete()
+    return len(keep)
 
 
 def connectors_tick(now: datetime) -> None:

@@ -91,6 +91,8 @@ class Message(TenantOwned):
     status = models.CharField(max_length=20, choices=DeliveryStatus.choices,
                               default=DeliveryStatus.SENT)
     status_reason = models.CharField(max_length=255, blank=True)
+    # A template send (WhatsApp outside the 24-hour window): {"name", "language", "variables"}.
+    template = models.JSONField(null=True, blank=True)
     # Outbox: a reply to a provider channel is stored PENDING and sent by the worker.
     send_attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)

@@ -53,7 +53,7 @@ def conversation_payload(conv: Conversation) -> dict[str, Any]:
         "channel": conv.channel,
         "status": conv.status,
         "topic": conv.topic,
-        "inbox": {"id": conv.inbox_id, "name": conv.inbox.name},
+        "inbox": {"id": conv.inbox_id, "name": conv.inbox.name, "kind": conv.inbox.kind},
         "queue": {"id": conv.queue_id, "name": conv.queue.name} if conv.queue else None,
         "assignee_id": conv.assignee_id,
         "offered_to_id": conv.offered_to_id,

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contacta.connectors.models import Inbox, InboxKind, InboxRule
+from contacta.connectors.models import Inbox, InboxKind, InboxRule, MessageTemplate
 from contacta.connectors.windows import reply_policy
 from contacta.contacts.models import ContactIdentity
 from contacta.contacts.services import contact_for_channel_identity, contact_resolve
@@ -313,6 +313,47 @@ def message_send(*, tenant: Tenant, conversation: Conversation, agent: AgentProf
                     "message": message_payload(msg, for_visitor=True)},
                     visitor=True, agents=False)
     return msg
+
+
+def template_send(*, tenant: Tenant, conversation: Conversation, agent: AgentProfile,
+                  template_id: int, variables: Sequence[str],
+                  supervising: bool = False) -> Message:
+    """Send an approved template (WhatsApp allows only these outside its 24-hour window)."""
+    if conversation.status == Status.CLOSED:
+        raise ConflictError("the conversation is closed", field="conversation")
+    if conversation.assignee_id != agent.pk and not supervising:
+        raise ForbiddenError("the conversation is not assigned to you", field="conversation")
+    template = (MessageTemplate.objects.for_tenant(tenant)
+                .filter(pk=template_id, inbox_id=conversation.inbox_id).first())
+    if template is None:
+        raise NotFoundError("no such template for this inbox", field="template_id")
+    if template.status != "APPROVED":
+        raise ConflictError("the template is not approved", field="template_id")
+    values = [str(v).strip() for v in variables]
+    if len(values) != template.variables or any(not v or len(v) > 1024 for v in values):
+        raise DomainError(f"the template needs {template.variables} non-empty values",
+                          field="variables")
+    with transaction.atomic():
+        msg = Message.objects.create(
+            tenant=tenant, conversation=conversation, direction=Direction.OUTBOUND,
+            sender_agent=agent, body=template.render(values), status=DeliveryStatus.PENDING,
+            template={"name": template.name, "language": template.language,
+                      "variables": values})
+        notify_conversation(tenant, conversation, {"type": "message.created",
+                                                   "message": message_payload(msg)})
+        transaction.on_commit(wake_router)
+    return msg
+
+
+def reply_options(tenant: Tenant, conversation: Conversation) -> dict[str, object]:
+    """Whether the agent may write freely now, why not, and the templates they may use."""
+    policy = reply_policy(conversation.inbox.kind, last_inbound_at(tenant, conversation),
+                          timezone.now())
+    templates = MessageTemplate.objects.for_tenant(tenant).filter(
+        inbox_id=conversation.inbox_id, status="APPROVED")
+    return {"free_text": policy.allowed, "reason": policy.reason,
+            "templates": [{"id": t.pk, "name": t.name, "language": t.language,
+                           "body": t.body, "variables": t.variables} for t in templates]}
 
 
 def messages_mark(*, tenant: Tenant, conversation: Conversation, reader: str, up_to_id: int,

@@ -8,7 +8,7 @@ from contacta.connectors.graph import GraphWebhook, secret
 from contacta.connectors.inbound import Parsed
 from contacta.connectors.models import Inbox
 from contacta.connectors.outbound import SendResult
-from contacta.connectors.whatsapp.client import send_text
+from contacta.connectors.whatsapp.client import list_templates, send_template, send_text
 from contacta.connectors.whatsapp.inbound import parse_delivery
 from contacta.contacts.models import IdentityKind
 
@@ -27,3 +27,30 @@ class WhatsAppAdapter(GraphWebhook):
                               reason="the inbox has no access token or phone-number id")
         return send_text(base_url=inbox.api_base_url, token=token,
                          phone_number_id=inbox.provider_account_id, to=recipient, text=text)
+
+    def send_template(self, inbox: Inbox, recipient: str, name: str, language: str,
+                      variables: list[str]) -> SendResult:
+        token = secret(inbox, "ACCESS_TOKEN")
+        if not token or not inbox.provider_account_id:
+            return SendResult(ok=False, retryable=False,
+                              reason="the inbox has no access token or phone-number id")
+        return send_template(base_url=inbox.api_base_url, token=token,
+                             phone_number_id=inbox.provider_account_id, to=recipient, name=name,
+                             language=language, variables=variables)
+
+    def templates(self, inbox: Inbox) -> list[dict[str, Any]]:
+        """Approved templates as {name, language, category, status, body}."""
+        token, waba = secret(inbox, "ACCESS_TOKEN"), secret(inbox, "WABA_ID")
+        if not token or not waba:
+            raise ConnectionError("the inbox has no access token or WhatsApp account id")
+        found = []
+        for item in list_templates(base_url=inbox.api_base_url, token=token, waba_id=waba):
+            components = item.get("components")
+            components = components if isinstance(components, list) else []
+            body = next((str(c.get("text", "")) for c in components
+                         if isinstance(c, dict) and c.get("type") == "BODY"), "")
+            found.append({"name": str(item.get("name", "")),
+                          "language": str(item.get("language", "")),
+                          "category": str(item.get("category", "")),
+                          "status": str(item.get("status", "")), "body": body})
+        return found

@@ -175,6 +175,7 @@
     panels[conv.id] = panel;
     $("chats").appendChild(panel.node);
     C.api("GET", base + "/conversations/" + conv.id + "/messages").then(function (ms) { ms.forEach(function (m) { addMessage(panel, m); }); });
+    if (conv.inbox.kind && conv.inbox.kind !== "webchat") { replyOptions(panel, form, error); }
     C.api("GET", base + "/contacts/" + conv.contact.id).then(function (c) {
       card.appendChild(el("p", { text: [c.name, c.email, c.phone].filter(Boolean).join(" · ") || gettext("Unknown") }));
       card.appendChild(el("h5", { text: gettext("History") }));
@@ -190,6 +191,29 @@
       } }, [el("label", { text: gettext("Same person as") }), other, el("button", { type: "submit", class: "small secondary", text: gettext("Merge") })]));
     }).catch(function () { /* the card is a convenience; the chat works without it */ });
     return panel;
+  }
+
+  /* Platform windows (WhatsApp 24 hours): outside them only approved templates may be sent. */
+  function replyOptions(panel, form, error) {
+    C.api("GET", base + "/conversations/" + panel.conv.id + "/reply-options").then(function (opts) {
+      if (opts.free_text) { return; }
+      form.classList.add("hidden");
+      var pick = el("select", { class: "template" }, [el("option", { value: "", text: gettext("Template…") })]
+        .concat(opts.templates.map(function (t) { return el("option", { value: String(t.id), text: t.name + " (" + t.language + ")" }); })));
+      var fields = el("span", { class: "template-vars" });
+      pick.addEventListener("change", function () {
+        fields.textContent = "";
+        var t = opts.templates.filter(function (x) { return String(x.id) === pick.value; })[0];
+        for (var i = 1; t && i <= t.variables; i++) { fields.appendChild(el("input", { placeholder: "{{" + i + "}}", size: "10" })); }
+      });
+      var send = el("button", { type: "button", class: "small", text: gettext("Send template"), onclick: function () {
+        var values = Array.prototype.map.call(fields.querySelectorAll("input"), function (x) { return x.value; });
+        C.api("POST", base + "/conversations/" + panel.conv.id + "/templates", { template_id: Number(pick.value), variables: values })
+          .then(function () { error.textContent = ""; }).catch(function (err) { error.textContent = err.message; });
+      } });
+      form.parentNode.insertBefore(el("div", { class: "window-closed" }, [
+        el("p", { class: "muted", text: opts.reason }), pick, fields, send]), form);
+    }).catch(function () { /* free text stays available; the server still enforces the rule */ });
   }
 
   function closePanel(id) {
