@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -52,20 +53,20 @@ def _database_url(tmp: Path) -> tuple[str, str | None]:
     return parts._replace(path=f"/{name}").geturl(), name
 
 
-@pytest.fixture(scope="session")
-def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("e2e")
+@contextlib.contextmanager
+def running_server(tmp: Path, seed: str, extra_env: dict[str, str] | None = None
+                   ) -> Iterator[str]:
+    """Migrate a throwaway database, run `seed`, serve (plus a worker with Redis), clean up."""
     db_url, pg_name = _database_url(tmp)
     env = {**os.environ, "DATABASE_URL": db_url, "CONTACTA_DATA_DIR": str(tmp),
            "CONTACTA_ROUTING_TICK_SECONDS": "0.2", "CONTACTA_TRAFFIC": "0",
-           "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+           "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}", **(extra_env or {})}
     env["DJANGO_SETTINGS_MODULE"] = "contacta.config.settings"
     if "REDIS_URL" in env:
         env["CONTACTA_REDIS_PREFIX"] = f"e2e-{uuid.uuid4().hex[:8]}"
     subprocess.run([sys.executable, "-m", "contacta.cli", "migrate", "-v", "0"], env=env,
                    check=True, cwd=ROOT)
-    subprocess.run([sys.executable, "-c", SEED], env=env, check=True, cwd=ROOT)
+    subprocess.run([sys.executable, "-c", seed], env=env, check=True, cwd=ROOT)
     port = _free_port()
     log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed in the teardown below
     server = subprocess.Popen([sys.executable, "-m", "contacta.cli", "serve", "--port", str(port)],
@@ -75,28 +76,35 @@ def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     worker = (subprocess.Popen([sys.executable, "-m", "contacta.cli", "worker"], env=env, cwd=ROOT,
                                stdout=log, stderr=subprocess.STDOUT)
               if "REDIS_URL" in env else None)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        raise RuntimeError((tmp / "server.log").read_text())
-    yield f"http://127.0.0.1:{port}"
-    for process in (server, worker):
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=10)
-    log.close()
-    if pg_name:
-        import psycopg
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError((tmp / "server.log").read_text())
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for process in (server, worker):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
+        log.close()
+        if pg_name:
+            import psycopg
 
-        admin = urlparse(os.environ["DATABASE_URL"])._replace(path="/postgres").geturl()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            admin = urlparse(os.environ["DATABASE_URL"])._replace(path="/postgres").geturl()
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_server(tmp_path_factory.mktemp("e2e"), SEED) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")  # Playwright's sync API holds an event loop while it runs:
