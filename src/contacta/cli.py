@@ -32,14 +32,14 @@ def worker() -> None:
     _django()
     from django.conf import settings
 
-    from contacta.routing.worker import routing_loop
+    from contacta.routing.worker import connectors_loop, routing_loop
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        jobs = [routing_loop(stop)]
+        jobs = [routing_loop(stop), connectors_loop(stop)]
         if settings.TRAFFIC_GENERATOR:
             from contacta.demo.traffic import traffic_loop
 

@@ -16,11 +16,11 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 def background_jobs(stop: asyncio.Event) -> list[Awaitable[None]]:
-    from contacta.routing.worker import routing_loop
+    from contacta.routing.worker import connectors_loop, routing_loop
 
     jobs: list[Awaitable[None]] = []
     if settings.EMBEDDED_WORKER:
-        jobs.append(routing_loop(stop))
+        jobs.extend([routing_loop(stop), connectors_loop(stop)])
     if settings.TRAFFIC_GENERATOR:
         from contacta.demo.traffic import traffic_loop
 

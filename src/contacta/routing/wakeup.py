@@ -1,4 +1,7 @@
-"""Wake the routing loop early when new work arrives (instead of waiting for the next tick)."""
+"""Wake the background loops early when new work arrives (instead of waiting for their tick).
+
+Each loop (routing, connectors) registers its event; `notify` sets them all, from any thread.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +9,18 @@ import asyncio
 import threading
 
 _lock = threading.Lock()
-_loop: asyncio.AbstractEventLoop | None = None
-_event: asyncio.Event | None = None
+_listeners: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
 
 
 def register(loop: asyncio.AbstractEventLoop, event: asyncio.Event) -> None:
-    global _loop, _event
     with _lock:
-        _loop, _event = loop, event
+        _listeners[:] = [(lp, ev) for lp, ev in _listeners if not lp.is_closed()]
+        _listeners.append((loop, event))
 
 
 def notify() -> None:
     with _lock:
-        loop, event = _loop, _event
-    if loop is not None and event is not None and not loop.is_closed():
-        loop.call_soon_threadsafe(event.set)
+        listeners = list(_listeners)
+    for loop, event in listeners:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(event.set)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from asgiref.sync import sync_to_async
@@ -95,28 +96,44 @@ def tick_all_tenants() -> int:
     return offered
 
 
-def _tick_in_thread() -> int:
+def _in_thread(work: Callable[[], object]) -> Callable[[], object]:
+    def run() -> object:
+        close_old_connections()
+        try:
+            return work()
+        finally:
+            close_old_connections()
+
+    return run
+
+
+def _connectors_tick() -> None:
     from contacta.connectors.services import connectors_tick
 
-    close_old_connections()
-    try:
-        connectors_tick(timezone.now())
-        return tick_all_tenants()
-    finally:
-        close_old_connections()
+    connectors_tick(timezone.now())
 
 
 async def routing_loop(stop: asyncio.Event) -> None:
-    """Tick every ROUTING_TICK_SECONDS, or at once when new work arrives."""
+    """Route every ROUTING_TICK_SECONDS, or at once when new work arrives."""
+    await _loop(stop, _in_thread(tick_all_tenants), "routing")
+
+
+async def connectors_loop(stop: asyncio.Event) -> None:
+    """Provider work (stored deliveries, the outbox, mailboxes) in its own loop and thread:
+    a slow provider never delays routing."""
+    await _loop(stop, _in_thread(_connectors_tick), "connectors")
+
+
+async def _loop(stop: asyncio.Event, work: Callable[[], object], name: str) -> None:
     wake = asyncio.Event()
     register(asyncio.get_running_loop(), wake)
-    tick = sync_to_async(_tick_in_thread, thread_sensitive=False)
+    tick = sync_to_async(work, thread_sensitive=False)
     while not stop.is_set():
         wake.clear()
         try:
             await tick()
         except Exception:
-            log.exception("routing loop iteration failed")
+            log.exception("%s loop iteration failed", name)
         waiter = asyncio.ensure_future(wake.wait())
         stopper = asyncio.ensure_future(stop.wait())
         await asyncio.wait({waiter, stopper}, timeout=settings.ROUTING_TICK_SECONDS,
