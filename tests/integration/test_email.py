@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import smtplib
 import socket
+import ssl
+import subprocess
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -150,3 +152,61 @@ def test_smtp_refusal_is_permanent_and_shown(world, smtp_servers, monkeypatch):
     reply.refresh_from_db()
     assert reply.status == "pending"  # a connection failure is retried later
     assert reply.status_reason.startswith("smtp:")
+
+
+@pytest.fixture
+def tls_files(tmp_path):
+    """A throwaway certificate for 127.0.0.1 (the relay's), made with Debian's openssl."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return key, cert
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_replies_through_an_authenticated_tls_relay(world, smtp_servers, monkeypatch, tls_files,
+                                                    security):
+    from aiosmtpd.smtp import AuthResult
+
+    _, _, in_port = smtp_servers
+    key, cert = tls_files
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(cert), str(key))
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.login == b"relay-user"
+                          and auth_data.password == b"relay-pass")
+
+    sink = Sink()
+    port = free_port()
+    # aiosmtpd counts only STARTTLS as TLS for auth_require_tls; implicit TLS is TLS anyway.
+    options = ({"tls_context": context, "require_starttls": True, "auth_require_tls": True}
+               if security == "starttls" else {"ssl_context": context, "auth_require_tls": False})
+    relay = Controller(sink, hostname="127.0.0.1", port=port, authenticator=authenticator,
+                       **options)
+    relay.start()
+    try:
+        for name, value in (("SMTP_PORT", str(port)), ("SMTP_SECURITY", security),
+                            ("SMTP_USER", "relay-user"), ("SMTP_PASSWORD", "relay-pass"),
+                            ("SMTP_CA_FILE", str(cert))):
+            monkeypatch.setenv(f"CONTACTA_MAIL_{name}", value)
+        deliver(in_port, (FIXTURES / "cp1252.eml").read_bytes())
+        inbound_process(world.tenant, timezone.now())
+        agent = world.agents[0]
+        agent_state_set(world.tenant, agent, status="available")
+        routing_tick(world.tenant, timezone.now())
+        conv = conversation_accept(tenant=world.tenant, agent=agent,
+                                   conversation=Conversation.objects.get(
+                                       inbox=world.extra["inbox"]))
+        reply = message_send(tenant=world.tenant, conversation=conv, agent=agent,
+                             body="Adjuntamos la cotización.")
+        outbox_send(world.tenant, timezone.now())
+        reply.refresh_from_db()
+        assert reply.status == "sent", reply.status_reason
+        assert logins == [(b"relay-user", b"relay-pass")]
+        assert b"Adjuntamos la cotizaci" in sink.messages[-1]
+    finally:
+        relay.stop()

@@ -58,7 +58,8 @@ class EmailAdapter:
         thread = thread or {}
         settings = SmtpSettings(host=host, port=port, user=_env(inbox, "SMTP_USER"),
                                 password=_env(inbox, "SMTP_PASSWORD"),
-                                security=_env(inbox, "SMTP_SECURITY", "plain"))
+                                security=_env(inbox, "SMTP_SECURITY", "plain"),
+                                ca_file=_env(inbox, "SMTP_CA_FILE"))
         return send_reply(settings, sender=inbox.provider_account_id, recipient=recipient,
                           subject=str(thread.get("subject", "")), text=text,
                           in_reply_to=str(thread.get("in_reply_to", "")),

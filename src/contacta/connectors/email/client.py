@@ -22,6 +22,10 @@ class SmtpSettings:
     user: str = ""
     password: str = ""
     security: str = "plain"
+    ca_file: str = ""  # a private CA (self-signed relay); empty: the system's trust store
+
+    def tls(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_file or None)
 
 
 def send_reply(settings: SmtpSettings, *, sender: str, recipient: str, subject: str, text: str,
@@ -42,14 +46,21 @@ def send_reply(settings: SmtpSettings, *, sender: str, recipient: str, subject: 
     try:
         if settings.security == "ssl":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=timeout_s,
-                                                  context=ssl.create_default_context())
+                                                  context=settings.tls())
         else:
             smtp = smtplib.SMTP(settings.host, settings.port, timeout=timeout_s)
         with smtp:
             if settings.security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=settings.tls())
             if settings.user:
-                smtp.login(settings.user, settings.password)
+                smtp.ehlo_or_helo_if_needed()
+                if "plain" in smtp.esmtp_features.get("auth", "").lower().split():
+                    # One PLAIN attempt: a wrong password is a plain 535, not a cascade of
+                    # mechanisms that some servers answer slowly.
+                    smtp.user, smtp.password = settings.user, settings.password
+                    smtp.auth("PLAIN", smtp.auth_plain)
+                else:
+                    smtp.login(settings.user, settings.password)
             smtp.send_message(message)
     except smtplib.SMTPResponseException as exc:
         # 4xx is temporary (retry), 5xx permanent (RFC 5321 section 4.2.1).
