@@ -65,6 +65,18 @@ def fixture_bytes(name):
     return (FIXTURES / f"{name}.json").read_bytes()
 
 
+def customer_wrote_and_agent_took_it(world, client):
+    signed_post(client, fixture_bytes("text"))
+    inbound_process(world.tenant, timezone.now())
+    agent = world.agents[0]
+    agent_state_set(world.tenant, agent, status="available")
+    routing_tick(world.tenant, timezone.now())
+    conv = conversation_accept(tenant=world.tenant,
+                               conversation=Conversation.objects.get(inbox=world.extra["inbox"]),
+                               agent=agent)
+    return conv, agent
+
+
 def test_subscription_handshake(world, client):
     ok = client.get("/hooks/whatsapp/wa-inbox/", {"hub.mode": "subscribe",
                                                    "hub.verify_token": "verify-me",
@@ -107,14 +119,7 @@ def test_signed_delivery_is_stored_once_and_routed(world, client):
 
 
 def test_reply_and_statuses_round_trip(world, client, graph):
-    signed_post(client, fixture_bytes("text"))
-    inbound_process(world.tenant, timezone.now())
-    agent = world.agents[0]
-    agent_state_set(world.tenant, agent, status="available")
-    routing_tick(world.tenant, timezone.now())
-    conv = conversation_accept(tenant=world.tenant,
-                               conversation=Conversation.objects.get(inbox=world.extra["inbox"]),
-                               agent=agent)
+    conv, agent = customer_wrote_and_agent_took_it(world, client)
     first = message_send(tenant=world.tenant, conversation=conv, agent=agent,
                          body="Con gusto, Camila. Le envío el paz y salvo por este medio.")
     second = message_send(tenant=world.tenant, conversation=conv, agent=agent, body="¿Algo más?")
@@ -136,14 +141,7 @@ def test_reply_and_statuses_round_trip(world, client, graph):
 
 
 def test_graph_errors_are_retried_or_reported(world, client, graph):
-    signed_post(client, fixture_bytes("text"))
-    inbound_process(world.tenant, timezone.now())
-    agent = world.agents[0]
-    agent_state_set(world.tenant, agent, status="available")
-    routing_tick(world.tenant, timezone.now())
-    conv = conversation_accept(tenant=world.tenant,
-                               conversation=Conversation.objects.get(inbox=world.extra["inbox"]),
-                               agent=agent)
+    conv, agent = customer_wrote_and_agent_took_it(world, client)
     graph.replies = [(400, {"error": {"message": "(#131030) Recipient phone number not in "
                                                  "allowed list", "type": "OAuthException",
                                       "code": 131030, "fbtrace_id": "AbC"}})]
@@ -161,14 +159,7 @@ def test_templates_sync_and_send_outside_the_window(world, client, graph, monkey
     from contacta.conversations.models import Message
 
     monkeypatch.setenv("CONTACTA_WA_BANCO_WABA_ID", "102290129340398")
-    signed_post(client, fixture_bytes("text"))
-    inbound_process(world.tenant, timezone.now())
-    agent = world.agents[0]
-    agent_state_set(world.tenant, agent, status="available")
-    routing_tick(world.tenant, timezone.now())
-    conv = conversation_accept(tenant=world.tenant,
-                               conversation=Conversation.objects.get(inbox=world.extra["inbox"]),
-                               agent=agent)
+    conv, agent = customer_wrote_and_agent_took_it(world, client)
     Message.objects.filter(conversation=conv, direction="in").update(
         created_at=timezone.now() - timedelta(hours=30))
     # The Graph API lists the account's templates (GET /{waba-id}/message_templates).

@@ -8,13 +8,13 @@ from contacta.connectors.outbound import SendResult, call
 RETRYABLE_CODES = {4, 80007, 130429, 131016, 131048, 131056}  # rate limits, service unavailable
 
 
-def send_text(*, base_url: str, token: str, phone_number_id: str, to: str, text: str,
-              timeout_s: float = 10.0) -> SendResult:
+def _post_message(*, base_url: str, token: str, phone_number_id: str, to: str,
+                  content: dict[str, object], timeout_s: float) -> SendResult:
+    """POST /{phone-number-id}/messages -> {"messages": [{"id"}]} or {"error": {code, message}}."""
     url = f"{(base_url or GRAPH_API).rstrip('/')}/{GRAPH_VERSION}/{phone_number_id}/messages"
-    payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to,
-               "type": "text", "text": {"preview_url": False, "body": text}}
-    reply = call("POST", url, json=payload, timeout_s=timeout_s,
-                 headers={"Authorization": f"Bearer {token}"})
+    reply = call("POST", url, timeout_s=timeout_s, headers={"Authorization": f"Bearer {token}"},
+                 json={"messaging_product": "whatsapp", "recipient_type": "individual",
+                       "to": to, **content})
     if isinstance(reply, SendResult):
         return reply
     if reply.status == 200 and reply.data.get("messages"):
@@ -23,27 +23,26 @@ def send_text(*, base_url: str, token: str, phone_number_id: str, to: str, text:
     code = error.get("code")
     return SendResult(ok=False, retryable=reply.transient or code in RETRYABLE_CODES,
                       reason=f"{code or reply.status} {error.get('message', '')}"[:200])
+
+
+def send_text(*, base_url: str, token: str, phone_number_id: str, to: str, text: str,
+              timeout_s: float = 10.0) -> SendResult:
+    return _post_message(base_url=base_url, token=token, phone_number_id=phone_number_id, to=to,
+                         content={"type": "text",
+                                  "text": {"preview_url": False, "body": text}},
+                         timeout_s=timeout_s)
 
 
 def send_template(*, base_url: str, token: str, phone_number_id: str, to: str, name: str,
                   language: str, variables: list[str], timeout_s: float = 10.0) -> SendResult:
     """A template message (the only kind allowed outside the customer-service window)."""
-    url = f"{(base_url or GRAPH_API).rstrip('/')}/{GRAPH_VERSION}/{phone_number_id}/messages"
     template: dict[str, object] = {"name": name, "language": {"code": language}}
     if variables:
         template["components"] = [{"type": "body", "parameters": [
             {"type": "text", "text": value} for value in variables]}]
-    reply = call("POST", url, timeout_s=timeout_s, headers={"Authorization": f"Bearer {token}"},
-                 json={"messaging_product": "whatsapp", "recipient_type": "individual",
-                       "to": to, "type": "template", "template": template})
-    if isinstance(reply, SendResult):
-        return reply
-    if reply.status == 200 and reply.data.get("messages"):
-        return SendResult(ok=True, provider_id=str(reply.data["messages"][0].get("id", "")))
-    error = reply.data.get("error") or {}
-    code = error.get("code")
-    return SendResult(ok=False, retryable=reply.transient or code in RETRYABLE_CODES,
-                      reason=f"{code or reply.status} {error.get('message', '')}"[:200])
+    return _post_message(base_url=base_url, token=token, phone_number_id=phone_number_id, to=to,
+                         content={"type": "template", "template": template},
+                         timeout_s=timeout_s)
 
 
 def list_templates(*, base_url: str, token: str, waba_id: str,
