@@ -138,7 +138,7 @@ def main() -> None:
     agents = max(1, math.ceil(args.customers / 10))
     with running_server(args.db, SEED, [str(agents), "10"]) as server:
         cookies = json.loads(server.seed_output.strip().splitlines()[-1])
-        result = asyncio.run(run_load(server.base, cookies, args.customers, args.messages))
+        result = asyncio.run(run_load(server.url, cookies, args.customers, args.messages))
     report = {"customers": args.customers, "db": args.db, "agents": agents, **result,
               "server_log": str(server.log)}
     emit(report, args.json)

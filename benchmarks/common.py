@@ -7,16 +7,14 @@ import contextlib
 import json
 import math
 import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from contacta.testing.live_server import LiveServer, live_server
 
 
 def emit(report: Mapping[str, object], as_json: bool) -> None:
@@ -28,14 +26,7 @@ def emit(report: Mapping[str, object], as_json: bool) -> None:
         print(f"{key:>{width}}: {value}")
 
 
-ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -43,57 +34,13 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
-@dataclass
-class Server:
-    base: str
-    env: dict[str, str]
-    seed_output: str
-    log: Path
-
-
 @contextlib.contextmanager
 def running_server(db: str, seed: str, seed_args: list[str],
-                   extra_env: dict[str, str] | None = None) -> Iterator[Server]:
-    """Migrate a fresh SQLite file or PostgreSQL database, run `seed`, serve, clean up."""
-    tmp = Path(tempfile.mkdtemp(prefix="contacta-bench-"))
-    pg_name = None
-    if db == "postgres":
-        import psycopg
-
-        pg_name = f"contacta_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{pg_name}"')
-        db_url = urlparse(PG_URL)._replace(path=f"/{pg_name}").geturl()
-    else:
-        db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    env = {**os.environ, "DATABASE_URL": db_url, "CONTACTA_DATA_DIR": str(tmp),
-           "DJANGO_SETTINGS_MODULE": "contacta.config.settings", "CONTACTA_TRAFFIC": "0",
-           "CONTACTA_PUBLIC_START_RATE_LIMIT": "100000", "CONTACTA_PUBLIC_RATE_LIMIT": "100000",
-           "PYTHONPATH": str(ROOT / "src"), **(extra_env or {})}
-    env.pop("REDIS_URL", None)
-    python = sys.executable
-    subprocess.run([python, "-m", "contacta.cli", "migrate", "-v", "0"], env=env, check=True)
-    seeded = subprocess.run([python, "-c", seed, *seed_args], env=env, check=True,
-                            capture_output=True, text=True)
-    port = free_port()
-    log_path = tmp / "server.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen([python, "-m", "contacta.cli", "serve", "--port", str(port)],
-                                  env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                    break
-                except OSError:
-                    time.sleep(0.2)
-            yield Server(f"http://127.0.0.1:{port}", env, seeded.stdout, log_path)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-            if pg_name:
-                import psycopg
-
-                with psycopg.connect(PG_URL, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+                   extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """One server process (single node) on a fresh SQLite file or PostgreSQL database."""
+    env = {"CONTACTA_PUBLIC_START_RATE_LIMIT": "100000", "CONTACTA_PUBLIC_RATE_LIMIT": "100000",
+           "CONTACTA_ROUTING_TICK_SECONDS": "0.5", **(extra_env or {})}
+    with live_server(Path(tempfile.mkdtemp(prefix="contacta-bench-")), seed,
+                     seed_args=tuple(seed_args), extra_env=env,
+                     postgres_url=PG_URL if db == "postgres" else None) as server:
+        yield server

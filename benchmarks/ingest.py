@@ -178,12 +178,12 @@ def main() -> None:
     try:
         with running_server(args.db, SEED, [graph.url], env) as server:
             seeded = json.loads(server.seed_output.strip().splitlines()[-1])
-            inbound = asyncio.run(burst(server.base, seeded["cookie"], args.customers,
+            inbound = asyncio.run(burst(server.url, seeded["cookie"], args.customers,
                                         args.messages))
             db_url = server.env["DATABASE_URL"]
             stored = count(db_url, "select count(*) from conversations_message "
                                    "where direction='in'")
-            outbound = asyncio.run(replies(server.base, seeded["token"], db_url,
+            outbound = asyncio.run(replies(server.url, seeded["token"], db_url,
                                            args.customers))
     finally:
         graph.close()
