@@ -9,16 +9,19 @@ import socket
 import ssl
 import subprocess
 from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from contacta.connectors import email as email_connector
 from contacta.connectors.email.smtpd import InboxHandler
 from contacta.connectors.models import InboundEvent, Inbox, InboxKind
 from contacta.connectors.services import inbound_process, outbox_send
+from contacta.conversations.attachments import attachment_store
 from contacta.conversations.models import Conversation, Message
 from contacta.conversations.services import conversation_accept, message_send
 from contacta.routing.services import agent_state_set
@@ -177,8 +180,10 @@ def test_replies_through_an_authenticated_tls_relay(world, smtp_servers, monkeyp
 
     def authenticator(server, session, envelope, mechanism, auth_data):
         logins.append((auth_data.login, auth_data.password))
+        # handled=False: aiosmtpd answers a refusal with 535 itself (its default, True, means
+        # the authenticator already replied, and the client would wait forever).
         return AuthResult(success=auth_data.login == b"relay-user"
-                          and auth_data.password == b"relay-pass")
+                          and auth_data.password == b"relay-pass", handled=False)
 
     sink = Sink()
     port = free_port()
@@ -206,7 +211,55 @@ def test_replies_through_an_authenticated_tls_relay(world, smtp_servers, monkeyp
         outbox_send(world.tenant, timezone.now())
         reply.refresh_from_db()
         assert reply.status == "sent", reply.status_reason
-        assert logins == [(b"relay-user", b"relay-pass")]
+        assert logins[0] == (b"relay-user", b"relay-pass")
         assert b"Adjuntamos la cotizaci" in sink.messages[-1]
+        # A wrong password is refused with 535 (permanent): shown, not retried.
+        monkeypatch.setenv("CONTACTA_MAIL_SMTP_PASSWORD", "wrong")
+        refused = message_send(tenant=world.tenant, conversation=conv, agent=agent,
+                               body="Segundo intento")
+        outbox_send(world.tenant, timezone.now())
+        refused.refresh_from_db()
+        assert (refused.status, refused.status_reason[:3]) == ("failed", "535"), refused.status_reason
+        assert len(sink.messages) == 1
     finally:
         relay.stop()
+
+
+PDF = b"%PDF-1.4\n% extracto\n"
+
+
+def test_attachments_both_ways(world, smtp_servers):
+    sink, _, in_port = smtp_servers
+    mail = EmailMessage()
+    mail["From"] = "Andrés Peña <andres@example.org>"
+    mail["To"] = "soporte@banco.example"
+    mail["Subject"] = "Extracto con error"
+    mail["Message-ID"] = "<extracto-1@example.org>"
+    mail.set_content("Adjunto el extracto, el cobro de noviembre está duplicado.")
+    mail.add_attachment(PDF, maintype="application", subtype="pdf", filename="extracto ñ.pdf")
+    mail.add_attachment(b"MZ\x90\x00not-allowed", maintype="application",
+                        subtype="octet-stream", filename="virus.exe")
+    deliver(in_port, mail.as_bytes())
+    inbound_process(world.tenant, timezone.now())
+    conv = Conversation.objects.get(inbox=world.extra["inbox"])
+    message = conv.messages.get()
+    (kept,) = message.attachments.all()  # the executable is refused, the text and PDF kept
+    assert (kept.name, kept.content_type, kept.file.read()) == (
+        "extracto ñ.pdf", "application/pdf", PDF)
+    assert message.body.startswith("Adjunto el extracto")
+    agent = world.agents[0]
+    agent_state_set(world.tenant, agent, status="available")
+    routing_tick(world.tenant, timezone.now())
+    conv = conversation_accept(tenant=world.tenant, conversation=conv, agent=agent)
+    corrected = attachment_store(tenant=world.tenant, conversation=conv,
+                                 upload=SimpleUploadedFile("extracto-corregido.pdf", PDF))
+    message_send(tenant=world.tenant, conversation=conv, agent=agent,
+                 body="Le enviamos el extracto corregido.", attachment_ids=[corrected.pk])
+    outbox_send(world.tenant, timezone.now())
+    (raw,) = sink.messages
+    sent = message_from_bytes(raw, policy=policy.default)
+    assert sent.get_body(("plain",)).get_content().strip() == "Le enviamos el extracto corregido."
+    (part,) = sent.iter_attachments()
+    assert (part.get_filename(), part.get_content_type(), part.get_content()) == (
+        "extracto-corregido.pdf", "application/pdf", PDF)
+    assert sent["In-Reply-To"] == "<extracto-1@example.org>"

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from contacta.connectors import messenger, whatsapp
 from contacta.connectors.models import Inbox
 from contacta.connectors.services import inbound_process, outbox_send
+from contacta.conversations.attachments import attachment_store
 from contacta.conversations.models import Conversation, Message
 from contacta.conversations.services import conversation_accept, message_send
 from contacta.errors import ConflictError
@@ -27,7 +30,9 @@ SECRET = "meta-app-secret"
 
 
 def send_api_reply(path, body, count):
-    return 200, {"recipient_id": body["recipient"]["id"], "message_id": f"m_OUT{count}"}
+    recipient = body["recipient"] if "recipient" in body else json.loads(
+        body["fields"]["recipient"])  # an upload sends its JSON fields as form fields
+    return 200, {"recipient_id": recipient["id"], "message_id": f"m_OUT{count}"}
 
 
 @pytest.fixture
@@ -52,8 +57,8 @@ def world(graph, monkeypatch):
     return w
 
 
-def deliver(client, kind, key, path: Path):
-    body = path.read_bytes()
+def deliver(client, kind, key, path: Path | bytes):
+    body = path if isinstance(path, bytes) else path.read_bytes()
     signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     return client.post(f"/hooks/{kind}/{key}/", body, content_type="application/json",
                        HTTP_X_HUB_SIGNATURE_256=signature)
@@ -112,3 +117,59 @@ def test_whatsapp_refuses_free_text_after_24_hours(world, client):
         message_send(tenant=world.tenant, conversation=conv, agent=agent, body="Hola de nuevo")
     assert "template" in refused.value.message
     assert not Message.objects.filter(conversation=conv, direction="out").exists()
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 300
+FIXTURES = Path(messenger.__file__).parent / "fixtures"
+
+
+def test_attachments_both_ways_and_quick_replies(world, client, graph):
+    graph.files["/cdn/foto.jpg"] = JPEG
+    delivery = (FIXTURES / "page_message.json").read_bytes().replace(
+        b"https://scontent.example/foto.jpg", f"{graph.url}/cdn/foto.jpg".encode())
+    deliver(client, "messenger", "fb-inbox", delivery)
+    inbound_process(world.tenant, timezone.now())
+    conv, agent = assigned(world, "messenger")
+    photo = conv.messages.get(provider_id="m_IMG1")
+    assert photo.attachments.get().file.read() == JPEG
+    sent = attachment_store(tenant=world.tenant, conversation=conv,
+                            upload=SimpleUploadedFile("cobertura.jpg", JPEG))
+    message_send(tenant=world.tenant, conversation=conv, agent=agent, body="Nuestra cobertura",
+                 attachment_ids=[sent.pk])
+    message_send(tenant=world.tenant, conversation=conv, agent=agent, body="¿Le interesa?",
+                 options=["Sí, llámenme", "No, gracias"])
+    outbox_send(world.tenant, timezone.now())
+    upload, caption, quick = (body for _, body, _ in graph.requests)
+    fields = upload["fields"]
+    assert json.loads(fields["message"]) == {"attachment": {"type": "image",
+                                                            "payload": {"is_reusable": False}}}
+    assert fields["filedata"] == ("cobertura.jpg", "image/jpeg", JPEG)
+    assert caption["message"] == {"text": "Nuestra cobertura"}
+    assert quick["message"]["quick_replies"] == [
+        {"content_type": "text", "title": "Sí, llámenme", "payload": "Sí, llámenme"},
+        {"content_type": "text", "title": "No, gracias", "payload": "No, gracias"}]
+
+
+def test_instagram_files_go_by_signed_link(world, client, graph, settings):
+    deliver(client, "instagram", "ig-inbox", FIXTURES / "instagram_message.json")
+    inbound_process(world.tenant, timezone.now())
+    conv, agent = assigned(world, "instagram")
+    sent = attachment_store(tenant=world.tenant, conversation=conv,
+                            upload=SimpleUploadedFile("plan.jpg", JPEG))
+    settings.PUBLIC_URL = ""
+    refused = message_send(tenant=world.tenant, conversation=conv, agent=agent, body="",
+                           attachment_ids=[sent.pk])
+    outbox_send(world.tenant, timezone.now())
+    refused.refresh_from_db()
+    assert refused.status == "failed"
+    assert "CONTACTA_PUBLIC_URL" in refused.status_reason
+    settings.PUBLIC_URL = "http://testserver"
+    again = attachment_store(tenant=world.tenant, conversation=conv,
+                             upload=SimpleUploadedFile("plan.jpg", JPEG))
+    message_send(tenant=world.tenant, conversation=conv, agent=agent, body="",
+                 attachment_ids=[again.pk])
+    outbox_send(world.tenant, timezone.now())
+    (_, body, _), = graph.requests
+    link = body["message"]["attachment"]["payload"]["url"]
+    assert link.startswith("http://testserver/chat-files/")
+    assert b"".join(client.get(link.removeprefix("http://testserver")).streaming_content) == JPEG

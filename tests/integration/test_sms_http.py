@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from contacta.connectors import sms
 from contacta.connectors.models import InboundEvent, Inbox, InboxKind
 from contacta.connectors.services import inbound_process, outbox_send
 from contacta.connectors.sms.twilio_inbound import decode_form, signature
+from contacta.conversations.attachments import attachment_store
 from contacta.conversations.models import Conversation
 from contacta.conversations.services import conversation_accept, message_send
 from contacta.routing.services import agent_state_set
@@ -103,3 +105,54 @@ def test_unsigned_and_malformed_are_refused(world, client):
     assert client.post("/hooks/sms/sms-inbox/", b"\xff\xfe", content_type="text/plain",
                        HTTP_X_TWILIO_SIGNATURE=sig).status_code == 401
     assert InboundEvent.objects.count() == 0
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 300
+MEDIA_PATH = "/2010-04-01/Accounts/ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX/Messages/" \
+    "MM2a0e8ae6ade43cb3c0ce4525424e4777/Media/ME5f1c2d"
+
+
+def test_mms_media_both_ways(world, client, aggregator, settings):
+    aggregator.files[MEDIA_PATH] = JPEG
+    raw = (FIXTURES / "incoming_mms.form").read_bytes().replace(
+        b"https%3A%2F%2Fapi.twilio.com", aggregator.url.replace(":", "%3A").replace(
+            "/", "%2F").encode())
+    sig = signature("auth-token", URL, decode_form(raw))
+    assert client.post("/hooks/sms/sms-inbox/", raw,
+                       content_type="application/x-www-form-urlencoded",
+                       HTTP_X_TWILIO_SIGNATURE=sig).status_code == 200
+    inbound_process(world.tenant, timezone.now())
+    conv = Conversation.objects.get(inbox=world.extra["inbox"])
+    message = conv.messages.get()
+    assert (message.body, message.attachments.get().file.read()) == ("Foto del recibo", JPEG)
+    (path, headers), = aggregator.fetches
+    assert path == MEDIA_PATH
+    assert headers["Authorization"].startswith("Basic ")  # media read with the account's key
+    agent = world.agents[0]
+    agent_state_set(world.tenant, agent, status="available")
+    routing_tick(world.tenant, timezone.now())
+    conv = conversation_accept(tenant=world.tenant, conversation=conv, agent=agent)
+    settings.PUBLIC_URL = "https://contacta.example.com"
+    sent = attachment_store(tenant=world.tenant, conversation=conv,
+                            upload=SimpleUploadedFile("recibo.jpg", JPEG))
+    message_send(tenant=world.tenant, conversation=conv, agent=agent, body="Recibido",
+                 attachment_ids=[sent.pk])
+    outbox_send(world.tenant, timezone.now())
+    (_, body, _), = aggregator.requests
+    assert body["Body"] == "Recibido"
+    assert body["MediaUrl"].startswith("https://contacta.example.com/chat-files/")
+
+
+def test_options_on_a_channel_without_buttons_are_a_numbered_list(world, client, aggregator):
+    post(client, "incoming")
+    inbound_process(world.tenant, timezone.now())
+    agent = world.agents[0]
+    agent_state_set(world.tenant, agent, status="available")
+    routing_tick(world.tenant, timezone.now())
+    conv = conversation_accept(tenant=world.tenant, agent=agent,
+                               conversation=Conversation.objects.get(inbox=world.extra["inbox"]))
+    message_send(tenant=world.tenant, conversation=conv, agent=agent, body="Responda con:",
+                 options=["Pagar hoy", "Acordar fecha"])
+    outbox_send(world.tenant, timezone.now())
+    (_, body, _), = aggregator.requests
+    assert body["Body"] == "Responda con:\n\n1. Pagar hoy\n2. Acordar fecha"

@@ -213,3 +213,22 @@ def test_photos_come_in_and_go_out(world, client, bot_api):
     assert PNG in body["_multipart"]
     reply.refresh_from_db()
     assert reply.status == "sent"
+
+
+def test_options_become_an_inline_keyboard_and_a_press_comes_back(world, client, bot_api):
+    inbox = world.extra["inbox"]
+    post(client, inbox, fixture("text_message"), TelegramAdapter.webhook_secret(inbox))
+    inbound_process(world.tenant, timezone.now())
+    agent = world.agents[0]
+    agent_state_set(world.tenant, agent, status="available")
+    routing_tick(world.tenant, timezone.now())
+    conv = conversation_accept(tenant=world.tenant, agent=agent,
+                               conversation=Conversation.objects.get(inbox=inbox))
+    message_send(tenant=world.tenant, conversation=conv, agent=agent,
+                 body="¿Cómo prefiere pagar?", options=["PSE", "Tarjeta de crédito"])
+    outbox_send(world.tenant, timezone.now())
+    path, body, _ = bot_api.requests[-1]
+    assert path == "/bot123456:TEST-token/sendMessage"
+    assert body["reply_markup"] == {"inline_keyboard": [
+        [{"text": "PSE", "callback_data": "PSE"}],
+        [{"text": "Tarjeta de crédito", "callback_data": "Tarjeta de crédito"}]]}

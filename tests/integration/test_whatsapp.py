@@ -9,13 +9,16 @@ import json
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from contacta.connectors import whatsapp
 from contacta.connectors.models import InboundEvent, Inbox, InboxKind
 from contacta.connectors.services import inbound_process, outbox_send
-from contacta.conversations.models import Conversation
+from contacta.conversations.attachments import attachment_store
+from contacta.conversations.models import Conversation, Message
 from contacta.conversations.services import conversation_accept, message_send
+from contacta.errors import DomainError
 from contacta.routing.services import agent_state_set
 from contacta.routing.worker import routing_tick
 from contacta.testing.provider_server import ProviderServer
@@ -27,7 +30,9 @@ APP_SECRET = "test-app-secret"
 
 
 def graph_reply(path, body, count):
-    """POST /{phone-number-id}/messages as documented."""
+    """POST /{phone-number-id}/media and /messages as documented."""
+    if path.endswith("/media"):
+        return 200, {"id": f"MEDIA{count}"}
     return 200, {"messaging_product": "whatsapp",
                  "contacts": [{"input": body["to"], "wa_id": body["to"]}],
                  "messages": [{"id": f"wamid.OUT{count}"}]}
@@ -206,3 +211,102 @@ def test_templates_sync_and_send_outside_the_window(world, client, graph, monkey
                                     {"type": "text", "text": "Camila"},
                                     {"type": "text", "text": "$150.000"}]}]}
     assert Message.objects.get(pk=ok.json()["id"]).status == "sent"
+
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 300
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+
+
+def serve_media(graph, media_id, content, declared_size=None):
+    """GET /{media-id} -> {url, mime_type, file_size}; the url serves the bytes."""
+    graph.files[f"/v21.0/{media_id}"] = json.dumps({
+        "messaging_product": "whatsapp", "url": f"{graph.url}/whatsapp-media/{media_id}",
+        "mime_type": "image/jpeg", "sha256": "x", "id": media_id,
+        "file_size": declared_size if declared_size is not None else len(content)}).encode()
+    graph.files[f"/whatsapp-media/{media_id}"] = content
+
+
+def test_inbound_media_is_downloaded_with_the_token(world, client, graph):
+    serve_media(graph, "1036431967716111", JPEG)
+    signed_post(client, fixture_bytes("media_and_more"))
+    inbound_process(world.tenant, timezone.now())
+    image = Message.objects.get(provider_id="wamid.IMG1")
+    (attachment,) = image.attachments.all()
+    assert attachment.content_type == "image/jpeg"
+    assert attachment.file.read() == JPEG
+    assert image.body == "Comprobante de pago"
+    assert [path for path, _ in graph.fetches] == ["/v21.0/1036431967716111",
+                                                    "/whatsapp-media/1036431967716111"]
+    assert all(h["Authorization"] == "Bearer EAAG-test-token" for _, h in graph.fetches)
+    signed_post(client, fixture_bytes("media_and_more") + b" ")  # a new delivery, same message
+    inbound_process(world.tenant, timezone.now())
+    assert image.attachments.count() == 1
+    assert len(graph.fetches) == 2  # the file is not fetched again
+
+
+@pytest.mark.parametrize("declared", [None, 50 * 1024 * 1024])
+def test_oversized_or_missing_media_keeps_the_text(world, client, graph, settings, declared):
+    settings.UPLOAD_MAX_BYTES = 100
+    serve_media(graph, "1036431967716111", JPEG, declared_size=declared)
+    signed_post(client, fixture_bytes("media_and_more"))
+    inbound_process(world.tenant, timezone.now())
+    image = Message.objects.get(provider_id="wamid.IMG1")
+    assert image.body == "Comprobante de pago"
+    assert image.attachments.count() == 0
+
+
+def test_reply_with_a_file_is_uploaded_then_sent_by_id(world, client, graph):
+    conv, agent = customer_wrote_and_agent_took_it(world, client)
+    upload = attachment_store(tenant=world.tenant, conversation=conv,
+                              upload=SimpleUploadedFile("paz-y-salvo.png", PNG))
+    pdf = attachment_store(tenant=world.tenant, conversation=conv,
+                           upload=SimpleUploadedFile("extracto.pdf", b"%PDF-1.4 demo"))
+    reply = message_send(tenant=world.tenant, conversation=conv, agent=agent,
+                         body="Su paz y salvo", attachment_ids=[upload.pk, pdf.pk])
+    outbox_send(world.tenant, timezone.now())
+    paths = [path for path, _, _ in graph.requests]
+    assert paths == ["/v21.0/106540352242922/media", "/v21.0/106540352242922/messages"] * 2
+    fields = graph.requests[0][1]["fields"]
+    assert fields["messaging_product"] == "whatsapp"
+    assert fields["type"] == "image/png"
+    assert fields["file"] == ("paz-y-salvo.png", "image/png", PNG)
+    image_send, document_send = graph.requests[1][1], graph.requests[3][1]
+    assert image_send["type"] == "image"
+    assert image_send["image"] == {"id": "MEDIA1", "caption": "Su paz y salvo"}
+    assert document_send["document"] == {"id": "MEDIA3", "filename": "extracto.pdf"}
+    reply.refresh_from_db()
+    assert (reply.status, reply.provider_id) == ("sent", "wamid.OUT2")
+
+
+def test_options_go_as_reply_buttons_or_a_list(world, client, graph):
+    conv, agent = customer_wrote_and_agent_took_it(world, client)
+    message_send(tenant=world.tenant, conversation=conv, agent=agent,
+                 body="¿Desea pagar hoy?", options=["Sí", "No"])
+    message_send(tenant=world.tenant, conversation=conv, agent=agent,
+                 body="Elija una opción", options=[f"Opción número {n}" for n in range(1, 6)])
+    outbox_send(world.tenant, timezone.now())
+    buttons = graph.requests[0][1]["interactive"]
+    assert buttons["type"] == "button"
+    assert buttons["body"] == {"text": "¿Desea pagar hoy?"}
+    assert [b["reply"]["title"] for b in buttons["action"]["buttons"]] == ["Sí", "No"]
+    listed = graph.requests[1][1]["interactive"]
+    assert listed["type"] == "list"
+    assert [r["title"] for r in listed["action"]["sections"][0]["rows"]] == [
+        f"Opción número {n}" for n in range(1, 6)]
+
+
+@pytest.mark.parametrize(("options", "note", "body"), [
+    ([f"o{n}" for n in range(11)], False, "Elija"),
+    (["x" * 25], False, "Elija"),
+    (["Sí", "sí"], False, "Elija"),
+    ([""], False, "Elija"),
+    (["Sí"], True, "Elija"),
+    (["Sí"], False, "  "),
+])
+def test_bad_options_are_refused(world, client, options, note, body):
+    conv, agent = customer_wrote_and_agent_took_it(world, client)
+    with pytest.raises(DomainError) as refused:
+        message_send(tenant=world.tenant, conversation=conv, agent=agent, body=body,
+                     options=options, note=note)
+    assert refused.value.field in {"options", "body"}
+    assert not Message.objects.filter(conversation=conv, direction="outbound").exists()

@@ -70,6 +70,7 @@ class MessageIn(Schema):
     client_id: str = Field("", max_length=64)
     note: bool = False
     attachment_ids: list[int] = Field(default_factory=list, max_length=5)
+    options: list[str] = Field(default_factory=list, max_length=10)
 
 
 @router.post(BASE + "/{conversation_id}/messages", response={201: dict[str, Any]})
@@ -80,7 +81,7 @@ def message_post(request: HttpRequest, tenant: str, conversation_id: int,
     msg = message_send(tenant=t, conversation=conv, agent=current_agent(request, t),
                        body=payload.body, client_id=payload.client_id, note=payload.note,
                        attachment_ids=payload.attachment_ids,
-                       supervising=supervising(request, t))
+                       supervising=supervising(request, t), options=payload.options)
     return Status(201, {"id": msg.pk, "status": msg.status, "client_id": msg.client_id})
 
 

@@ -153,6 +153,10 @@ TIME_ZONE = "America/Bogota"
 USE_I18N = True
 USE_TZ = True
 
+# The address providers reach this installation at (https://contact.example.com); needed only
+# by channels that fetch reply media by link (Twilio MMS, Instagram).
+PUBLIC_URL = os.environ.get("CONTACTA_PUBLIC_URL", "")
+
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "media"

@@ -6,6 +6,14 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class InlineFile:
+    """A file that came inside the delivery itself (an e-mail part), not by reference."""
+
+    name: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     """A customer's message as the provider delivered it."""
 
@@ -17,6 +25,7 @@ class InboundMessage:
     edited: bool = False
     thread_refs: tuple[str, ...] = ()  # earlier provider message ids this one answers (e-mail)
     subject: str = ""
+    inline_files: tuple[InlineFile, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from django.db.models import Q
 from contacta.connectors.email.inbound import parse_email, recipients
 from contacta.connectors.inbound import InboundMessage, InboundStatus, PayloadError
 from contacta.connectors.models import InboundEvent, Inbox, InboxKind, MessageTemplate
-from contacta.connectors.outbound import SendResult
+from contacta.connectors.outbound import OutgoingFile, SendResult
 from contacta.connectors.registry import adapter_for
 from contacta.connectors.windows import reply_policy
 from contacta.contacts.models import ContactIdentity
@@ -32,6 +32,7 @@ from contacta.conversations.models import (
     Message,
 )
 from contacta.conversations.notify import notify_conversation
+from contacta.conversations.payloads import public_file_url
 from contacta.conversations.services import (
     conversation_for_identity,
     last_inbound_at,
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 
 MAX_SEND_ATTEMPTS = 5
 MAX_PROCESS_ATTEMPTS = 5
+MAX_FILES_PER_MESSAGE = 5  # as for replies (conversations.services)
 
 
 def inbound_event_store(inbox: Inbox, event_id: str, payload: Any) -> bool:
@@ -67,7 +69,7 @@ def _process_event(tenant: Tenant, event: InboundEvent) -> None:
     if parsed.ignored:
         log.info("inbox %s: ignored %s update %s", event.inbox_id, parsed.ignored, parsed.event_id)
     for inbound in parsed.messages:
-        if not inbound.body and not inbound.attachments:
+        if not inbound.body and not inbound.attachments and not inbound.inline_files:
             continue
         conv = _threaded_conversation(tenant, event.inbox, inbound) or conversation_for_identity(
             tenant=tenant, inbox=event.inbox, kind=adapter.identity_kind,
@@ -83,55 +85,90 @@ def _process_event(tenant: Tenant, event: InboundEvent) -> None:
 
 def _fetch_attachments(tenant: Tenant, inbox: Inbox, adapter: Any, conv: Conversation,
                        inbound: InboundMessage) -> list[int]:
-    """Download the provider's files into tenant storage (same type and size rules as
-    uploads); a file that cannot be fetched or is refused leaves the text of the message."""
+    """Keep the message's files in tenant storage (same type and size rules as uploads): the
+    ones that came inside the delivery, and the ones the provider serves by reference. A file
+    that cannot be fetched or is refused leaves the text of the message."""
     fetch = getattr(adapter, "fetch_attachment", None)
-    if fetch is None or not inbound.attachments:
+    refs = inbound.attachments[:MAX_FILES_PER_MESSAGE] if fetch is not None else ()
+    if not refs and not inbound.inline_files:
         return []
     if Message.objects.for_tenant(tenant).filter(
             conversation=conv, client_id=_client_id(inbox.kind,
                                                     inbound.provider_message_id)).exists():
         return []  # a redelivery: the files came with the first one
+    found: list[tuple[str, bytes | None]] = [(f.name, f.content) for f in inbound.inline_files]
+    found += [(f"{inbox.kind}-file", fetch(inbox, ref)) for ref in refs] if fetch else []
     ids = []
-    for ref in inbound.attachments[:5]:
-        content = fetch(inbox, ref)
+    for name, content in found[:MAX_FILES_PER_MESSAGE]:
         if not content:
             continue
         try:
             stored = attachment_store(tenant=tenant, conversation=conv,
-                                      upload=SimpleUploadedFile(f"{inbox.kind}-file", content))
+                                      upload=SimpleUploadedFile(name, content))
         except DomainError as exc:
-            log.info("attachment %s refused: %s", ref, exc.message)
+            log.info("attachment %s of inbox %s refused: %s", name, inbox.pk, exc.message)
             continue
         ids.append(stored.pk)
     return ids
 
 
+def _outgoing_files(message: Message) -> list[OutgoingFile]:
+    files = []
+    for att in message.attachments.all():
+        with att.file.open("rb") as handle:
+            files.append(OutgoingFile(att.name, att.content_type, handle.read(),
+                                      public_url=public_file_url(att)))
+    return files
+
+
+def _with_numbered_options(text: str, options: list[str]) -> str:
+    """For channels without buttons: the options as a numbered list the customer answers."""
+    return "\n".join([text, "", *(f"{n}. {o}" for n, o in enumerate(options, start=1))])
+
+
 def _send(adapter: Any, inbox: Inbox, message: Message, recipient: str, *,
           human_agent_tag: bool, thread: dict[str, Any]) -> SendResult:
-    """Files first (the text as the first file's caption where the channel has one)."""
-    if message.template:
-        send_template = getattr(adapter, "send_template", None)
-        if send_template is None:
-            return SendResult(ok=False, retryable=False, reason="this channel has no templates")
-        return send_template(inbox, recipient, message.template["name"],
-                             message.template["language"], message.template["variables"])
+    if not message.template:
+        return _send_content(adapter, inbox, message, recipient, human_agent_tag=human_agent_tag,
+                             thread=thread)
+    send_template = getattr(adapter, "send_template", None)
+    if send_template is None:
+        return SendResult(ok=False, retryable=False, reason="this channel has no templates")
+    return send_template(inbox, recipient, message.template["name"],
+                         message.template["language"], message.template["variables"])
+
+
+def _send_content(adapter: Any, inbox: Inbox, message: Message, recipient: str, *,
+                  human_agent_tag: bool, thread: dict[str, Any]) -> SendResult:
+    """The text with its files and options in the channel's own way: all in one message where
+    the channel allows (e-mail), else files first with the text as the first file's caption,
+    and options as buttons or, where a channel has none, a numbered list."""
+    options: list[str] = list(message.options or [])
+    send_options = getattr(adapter, "send_options", None)
+    text = message.body if not options or send_options else _with_numbered_options(
+        message.body, options)
+    files = _outgoing_files(message)
+    send_together = getattr(adapter, "send_with_files", None)
+    if files and send_together is not None:
+        return send_together(inbox, recipient, text, files, thread=thread)
     send_file = getattr(adapter, "send_file", None)
-    files = list(message.attachments.all()) if send_file is not None else []
-    if not files:
-        return adapter.send(inbox, recipient, message.body, human_agent_tag=human_agent_tag,
-                            thread=thread)
+    if files and send_file is None:
+        return SendResult(ok=False, retryable=False, reason="this channel cannot carry files")
     first: SendResult | None = None
-    assert send_file is not None
-    for index, att in enumerate(files):
-        with att.file.open("rb") as handle:
-            result = send_file(inbox, recipient, att.name, att.content_type, handle.read(),
-                               caption=message.body if index == 0 else "")
+    for index, file in enumerate(files):
+        result = send_file(inbox, recipient, file,  # type: ignore[misc]
+                           caption=text if index == 0 and not options else "",
+                           human_agent_tag=human_agent_tag)
         if not result.ok:
             return result
         first = first or result
-    assert first is not None
-    return first
+    if options and send_options is not None:
+        return send_options(inbox, recipient, text, options,
+                            human_agent_tag=human_agent_tag)
+    if first is not None and not options:
+        return first
+    return adapter.send(inbox, recipient, text,
+                        human_agent_tag=human_agent_tag, thread=thread)
 
 
 def _threaded_conversation(tenant: Tenant, inbox: Inbox,

@@ -93,6 +93,9 @@ class Message(TenantOwned):
     status_reason = models.CharField(max_length=255, blank=True)
     # A template send (WhatsApp outside the 24-hour window): {"name", "language", "variables"}.
     template = models.JSONField(null=True, blank=True)
+    # Quick-reply options offered with the text; each channel shows them its own way
+    # (WhatsApp buttons or list, Telegram inline keyboard, Messenger quick replies).
+    options = models.JSONField(null=True, blank=True)
     # Outbox: a reply to a provider channel is stored PENDING and sent by the worker.
     send_attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
@@ -15,6 +16,16 @@ def _iso(value: Any) -> str | None:
 
 
 VISITOR_FILE_SALT = "contacta.webchat.attachment"
+
+
+def public_file_url(att: Attachment) -> str:
+    """An absolute signed link to the file for a provider that fetches media by URL (Twilio
+    MMS, Instagram); empty when the installation has no public address configured."""
+    base = settings.PUBLIC_URL.rstrip("/")
+    if not base:
+        return ""
+    signed = signing.dumps(att.pk, salt=VISITOR_FILE_SALT)
+    return base + reverse("webchat-attachment", args=[signed])
 
 
 def attachment_payload(att: Attachment, *, for_visitor: bool = False) -> dict[str, Any]:
@@ -43,6 +54,7 @@ def message_payload(msg: Message, *, for_visitor: bool = False) -> dict[str, Any
         "created_at": _iso(msg.created_at),
         "attachments": [attachment_payload(a, for_visitor=for_visitor)
                         for a in msg.attachments.all()],
+        "options": msg.options or [],
     }
 
 

@@ -277,14 +277,39 @@ def message_receive(*, tenant: Tenant, conversation: Conversation, body: str,
     return msg
 
 
+MAX_OPTIONS = 10  # a WhatsApp list holds 10 rows, the most any channel shows
+MAX_OPTION_CHARS = 24  # a WhatsApp list row title
+
+
+def _check_options(options: Sequence[str], *, note: bool) -> list[str] | None:
+    """Quick-reply options: a few short, distinct labels; never on an internal note."""
+    if not options:
+        return None
+    if note:
+        raise DomainError("an internal note has no options", field="options")
+    cleaned = [str(o).strip() for o in options]
+    if len(cleaned) > MAX_OPTIONS:
+        raise DomainError(f"at most {MAX_OPTIONS} options", field="options")
+    if any(not o or len(o) > MAX_OPTION_CHARS for o in cleaned):
+        raise DomainError(f"each option has 1 to {MAX_OPTION_CHARS} characters", field="options")
+    if len({o.casefold() for o in cleaned}) != len(cleaned):
+        raise DomainError("the options repeat", field="options")
+    return cleaned
+
+
 def message_send(*, tenant: Tenant, conversation: Conversation, agent: AgentProfile, body: str,
                  client_id: str = "", note: bool = False,
-                 attachment_ids: Sequence[int] = (), supervising: bool = False) -> Message:
-    """An agent replies (or writes an internal note, which the customer never sees)."""
+                 attachment_ids: Sequence[int] = (), supervising: bool = False,
+                 options: Sequence[str] = ()) -> Message:
+    """An agent replies (or writes an internal note, which the customer never sees),
+    optionally offering quick-reply options."""
     if conversation.status == Status.CLOSED:
         raise ConflictError("the conversation is closed", field="conversation")
     if conversation.assignee_id != agent.pk and not supervising:
         raise ForbiddenError("the conversation is not assigned to you", field="conversation")
+    checked_options = _check_options(options, note=note)
+    if checked_options and not body.strip():
+        raise DomainError("options need a text that introduces them", field="body")
     # Provider channels go through the outbox: stored PENDING, sent by the worker with retries.
     via_outbox = not note and conversation.inbox.kind != InboxKind.WEBCHAT
     if via_outbox:
@@ -299,6 +324,9 @@ def message_send(*, tenant: Tenant, conversation: Conversation, agent: AgentProf
                                       agent=agent,
                                       status=DeliveryStatus.PENDING if via_outbox
                                       else DeliveryStatus.SENT)
+        if created and checked_options:
+            msg.options = checked_options
+            msg.save(update_fields=["options"])
         if created and via_outbox:
             transaction.on_commit(wake_router)
         if created:

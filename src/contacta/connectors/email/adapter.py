@@ -10,7 +10,7 @@ from contacta.connectors.email.client import SmtpSettings, send_reply
 from contacta.connectors.email.inbound import parse_email
 from contacta.connectors.inbound import InboundMessage, InboundStatus, Parsed, PayloadError
 from contacta.connectors.models import Inbox
-from contacta.connectors.outbound import SendResult
+from contacta.connectors.outbound import OutgoingFile, SendResult
 from contacta.contacts.models import IdentityKind
 
 
@@ -40,13 +40,20 @@ class EmailAdapter:
         message = InboundMessage(
             provider_message_id=mail.message_id, sender_id=mail.from_address,
             sender_name=mail.from_name, body=mail.text or mail.full_text,
-            attachments=mail.attachments,
+            inline_files=mail.attachments,
             thread_refs=tuple(r for r in (mail.in_reply_to, *mail.references) if r),
             subject=mail.subject)
         return Parsed(mail.message_id, (message,))
 
+    def send_with_files(self, inbox: Inbox, recipient: str, text: str,
+                        files: list[OutgoingFile],
+                        thread: dict[str, Any] | None = None) -> SendResult:
+        """One mail carrying the text and every file, as a person's mail client sends it."""
+        return self.send(inbox, recipient, text, thread=thread, files=tuple(files))
+
     def send(self, inbox: Inbox, recipient: str, text: str, human_agent_tag: bool = False,
-             thread: dict[str, Any] | None = None) -> SendResult:
+             thread: dict[str, Any] | None = None, *,
+             files: tuple[OutgoingFile, ...] = ()) -> SendResult:
         host = _env(inbox, "SMTP_HOST")
         if not host or not inbox.provider_account_id:
             return SendResult(ok=False, retryable=False,
@@ -63,4 +70,4 @@ class EmailAdapter:
         return send_reply(settings, sender=inbox.provider_account_id, recipient=recipient,
                           subject=str(thread.get("subject", "")), text=text,
                           in_reply_to=str(thread.get("in_reply_to", "")),
-                          references=tuple(thread.get("references", ())))
+                          references=tuple(thread.get("references", ())), files=files)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from contacta.connectors.outbound import SendResult
+from contacta.connectors.outbound import OutgoingFile, SendResult
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class SmtpSettings:
 
 def send_reply(settings: SmtpSettings, *, sender: str, recipient: str, subject: str, text: str,
                in_reply_to: str = "", references: tuple[str, ...] = (),
-               timeout_s: float = 15.0) -> SendResult:
+               files: tuple[OutgoingFile, ...] = (), timeout_s: float = 15.0) -> SendResult:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient
@@ -43,6 +43,10 @@ def send_reply(settings: SmtpSettings, *, sender: str, recipient: str, subject: 
         message["References"] = " ".join((*references, in_reply_to)[-20:])
     message["Auto-Submitted"] = "no"  # written by a person: autoresponders may answer it
     message.set_content(text)  # text/plain, UTF-8: always a plain-text part
+    for file in files:  # multipart/mixed: the text first, then the files
+        maintype, _, subtype = file.content_type.partition("/")
+        message.add_attachment(file.content, maintype=maintype, subtype=subtype or "octet-stream",
+                               filename=file.name)
     try:
         if settings.security == "ssl":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=timeout_s,

@@ -15,7 +15,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 
-from contacta.connectors.inbound import PayloadError
+from contacta.connectors.inbound import InlineFile, PayloadError
 
 MAX_BYTES = 10 * 1024 * 1024
 # Auto-Submitted (RFC 3834), Precedence (de facto), and the vendors' own markers.
@@ -43,7 +43,7 @@ class ParsedEmail:
     full_text: str  # everything the sender wrote, kept
     is_automatic: bool  # auto-reply, list or bulk mail: never answered automatically
     bounce_of: str  # for a delivery-status notification: the Message-ID that failed
-    attachments: tuple[str, ...]
+    attachments: tuple[InlineFile, ...]
 
 
 def _ids(value: str | None) -> tuple[str, ...]:
@@ -147,7 +147,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
                   (f"<sha256.{hashlib.sha256(raw).hexdigest()[:40]}@contacta.invalid>",))[0]
     references = _ids(str(msg.get("References", "")))
     full = _body(msg).replace("\r\n", "\n").strip()
-    files = tuple(part.get_filename() or "attachment" for part in msg.iter_attachments())
+    files = tuple(_file(part) for part in msg.iter_attachments())
     bounce = _bounce_of(msg)
     return ParsedEmail(
         message_id=message_id,
@@ -162,6 +162,12 @@ def parse_email(raw: bytes) -> ParsedEmail:
         bounce_of=bounce,
         attachments=files,
     )
+
+
+def _file(part: EmailMessage) -> InlineFile:
+    content = part.get_payload(decode=True)  # base64 / quoted-printable undone
+    return InlineFile(part.get_filename() or "attachment",
+                      content if isinstance(content, bytes) else b"")
 
 
 def recipients(raw: bytes) -> list[str]:

@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 
 from contacta.connectors.inbound import Parsed
 from contacta.connectors.models import Inbox
-from contacta.connectors.outbound import SendResult
+from contacta.connectors.outbound import OutgoingFile, SendResult
 from contacta.connectors.telegram.client import (
     download_file,
     send_file,
@@ -54,14 +54,22 @@ class TelegramAdapter:
         return download_file(base_url=inbox.api_base_url, token=token, file_id=ref,
                              max_bytes=django_settings.UPLOAD_MAX_BYTES)
 
-    def send_file(self, inbox: Inbox, recipient: str, filename: str, content_type: str,  # noqa: PLR0917 - the file's fields
-                  content: bytes, caption: str = "") -> SendResult:
+    def send_file(self, inbox: Inbox, recipient: str, file: OutgoingFile, caption: str = "",
+                  human_agent_tag: bool = False) -> SendResult:
         token = self._token(inbox)
         if not token:
             return SendResult(ok=False, retryable=False, reason="no bot token configured")
         return send_file(base_url=inbox.api_base_url, token=token, chat_id=recipient,
-                         filename=filename, content_type=content_type, content=content,
-                         caption=caption)
+                         filename=file.name, content_type=file.content_type,
+                         content=file.content, caption=caption)
+
+    def send_options(self, inbox: Inbox, recipient: str, text: str, options: list[str],
+                     human_agent_tag: bool = False) -> SendResult:
+        token = self._token(inbox)
+        if not token:
+            return SendResult(ok=False, retryable=False, reason="no bot token configured")
+        return send_message(base_url=inbox.api_base_url, token=token, chat_id=recipient,
+                            text=text, options=options)
 
     def send(self, inbox: Inbox, recipient: str, text: str, human_agent_tag: bool = False,
              thread: dict[str, Any] | None = None) -> SendResult:

@@ -9,12 +9,22 @@ from contacta.connectors.outbound import Reply, SendResult, call
 PUBLIC_API = "https://api.telegram.org"
 
 
+CALLBACK_DATA_MAX_BYTES = 64  # InlineKeyboardButton.callback_data
+
+
 def send_message(*, base_url: str, token: str, chat_id: str, text: str,
-                 timeout_s: float = 10.0) -> SendResult:
-    """sendMessage: POST {base}/bot<token>/sendMessage {chat_id, text} -> {ok, result}."""
+                 options: list[str] | None = None, timeout_s: float = 10.0) -> SendResult:
+    """sendMessage: POST {base}/bot<token>/sendMessage {chat_id, text} -> {ok, result}.
+    Options become an inline keyboard, one button a row; a press comes back as a callback
+    query carrying the option's text."""
     url = f"{(base_url or PUBLIC_API).rstrip('/')}/bot{token}/sendMessage"
-    return _result(call("POST", url, json={"chat_id": chat_id, "text": text},
-                        timeout_s=timeout_s))
+    payload: dict[str, object] = {"chat_id": chat_id, "text": text}
+    if options:
+        payload["reply_markup"] = {"inline_keyboard": [[{
+            "text": option,
+            "callback_data": option.encode()[:CALLBACK_DATA_MAX_BYTES].decode(errors="ignore"),
+        }] for option in options]}
+    return _result(call("POST", url, json=payload, timeout_s=timeout_s))
 
 
 def _result(reply: Reply | SendResult) -> SendResult:

@@ -90,6 +90,7 @@
       m.direction === "note" ? el("span", { class: "sender", text: gettext("Internal note") + " · " + m.sender }) : null,
       el("span", { class: "body", text: body }),
       el("span", { class: "attachments" }, m.attachments.map(C.attachmentNode)),
+      (m.options || []).length ? el("span", { class: "options" }, m.options.map(function (o) { return el("span", { class: "option", text: o }); })) : null,
       el("span", { class: "meta" }, [C.time(m.created_at, cfg.timeZone), m.direction === "out" ? el("span", { class: "mark", text: markFor(m.status) }) : null])
     ]);
     panel.list.appendChild(li);
@@ -116,7 +117,9 @@
     var typing = el("div", { class: "typing hidden", text: gettext("The customer is typing…") });
     var text = el("textarea", { rows: "2", maxlength: "4000", placeholder: gettext("Reply to the customer"), class: "reply" });
     var note = el("input", { type: "checkbox", class: "note-toggle" });
-    var file = el("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf", hidden: "hidden" });
+    var file = el("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf,audio/ogg,audio/mpeg,audio/wav,audio/mp4,video/mp4", hidden: "hidden" });
+    // Quick-reply options: each channel shows them its own way (buttons, a list, a keyboard).
+    var options = el("input", { class: "options-input", maxlength: "260", placeholder: gettext("Options, separated by |") });
     var error = el("p", { class: "error", role: "alert" });
     var transferSelect = el("select", { class: "transfer-target" }, [el("option", { value: "", text: gettext("Transfer to…") })]
       .concat(me.queues.map(function (q) { return el("option", { value: "queue:" + q.id, text: gettext("Queue") + ": " + q.name }); }))
@@ -129,14 +132,16 @@
     function send(ids) {
       var body = text.value.trim();
       if (!body && !ids) { return; }
-      C.api("POST", base + "/conversations/" + conv.id + "/messages", { body: body, note: note.checked, client_id: C.uuid(), attachment_ids: ids || [] })
-        .then(function () { text.value = ""; error.textContent = ""; })
+      var choices = note.checked ? [] : options.value.split("|").map(function (o) { return o.trim(); }).filter(Boolean);
+      C.api("POST", base + "/conversations/" + conv.id + "/messages", { body: body, note: note.checked, client_id: C.uuid(), attachment_ids: ids || [], options: choices })
+        .then(function () { text.value = ""; options.value = ""; error.textContent = ""; })
         .catch(function (err) { error.textContent = err.message; });
     }
     var form = el("form", { class: "composer", onsubmit: function (e) { e.preventDefault(); send(); } }, [
       text, el("label", { class: "attach", title: gettext("Attach") }, [gettext("Attach"), file]),
       el("label", { class: "note-label" }, [note, " " + gettext("Internal note")]),
-      el("button", { type: "submit", class: "send", text: gettext("Send") })
+      el("button", { type: "submit", class: "send", text: gettext("Send") }),
+      options
     ]);
     text.addEventListener("keydown", function (e) { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); } });
     var typingTimer = null;
