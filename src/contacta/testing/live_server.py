@@ -47,9 +47,11 @@ def _database(tmp: Path, postgres_url: str | None) -> tuple[str, str | None]:
 @contextlib.contextmanager
 def live_server(tmp: Path, seed: str, *, seed_args: tuple[str, ...] = (),
                 postgres_url: str | None = None, redis_url: str | None = None,
-                extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+                extra_env: dict[str, str] | None = None,
+                extra_commands: tuple[tuple[str, ...], ...] = ()) -> Iterator[LiveServer]:
     """Migrate, run `seed` (Python source), serve; with Redis also run `contacta worker`
-    (the multi-node shape). Everything is stopped and the database dropped afterwards."""
+    (the multi-node shape); also run each of `extra_commands` (`contacta` arguments, such as
+    the SMTP receiver). Everything is stopped and the database dropped afterwards."""
     db_url, pg_name = _database(tmp, postgres_url)
     env = {**os.environ, "DATABASE_URL": db_url, "CONTACTA_DATA_DIR": str(tmp),
            "DJANGO_SETTINGS_MODULE": "contacta.config.settings", "CONTACTA_TRAFFIC": "0",
@@ -72,10 +74,11 @@ def live_server(tmp: Path, seed: str, *, seed_args: tuple[str, ...] = (),
             processes.append(subprocess.Popen(
                 [python, "-m", "contacta.cli", "serve", "--port", str(port)], env=env, cwd=ROOT,
                 stdout=log, stderr=subprocess.STDOUT))
-            if redis_url:
-                processes.append(subprocess.Popen([python, "-m", "contacta.cli", "worker"],
-                                                  env=env, cwd=ROOT, stdout=log,
-                                                  stderr=subprocess.STDOUT))
+            commands = [*((("worker",),) if redis_url else ()), *extra_commands]
+            processes.extend(subprocess.Popen([python, "-m", "contacta.cli", *command],
+                                              env=env, cwd=ROOT, stdout=log,
+                                              stderr=subprocess.STDOUT)
+                             for command in commands)
             deadline = time.monotonic() + 30
             while True:
                 try:
