@@ -24,9 +24,13 @@ install: $(BASE_STAMP)
 install-dev: $(DEV_STAMP)
 
 # Debian's Chromium drives the end-to-end tests (never `playwright install`).
-# Dovecot is the real IMAP server the e-mail tests talk to.
+# Dovecot is the real IMAP server the e-mail tests talk to. sipp (sip-tester) calls the voice
+# engine like a customer; espeak-ng and sox make the prompts and music on hold.
+SYSTEM_TOOLS := chromium dovecot sipp espeak-ng sox
+SYSTEM_PACKAGES := chromium fonts-dejavu-core dovecot-imapd sip-tester espeak-ng sox libsox-fmt-all
 system-deps:
-	@{ command -v chromium >/dev/null && command -v dovecot >/dev/null; } || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core dovecot-imapd; }
+	@for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); fi
 
 demo: install
 	$(BIN)/contacta demo $(DEMO_ARGS)

@@ -102,13 +102,15 @@ def main(argv: list[str] | None = None) -> None:
         from contacta.cli_simulate import main as simulate_main
 
         sys.exit(simulate_main(args[1:]))
-    ours = {"serve", "worker", "demo", "smtpd", "smpp"}
+    ours = {"serve", "worker", "demo", "smtpd", "smpp", "voice", "voice-prompts"}
     if not args or args[0] in {"-h", "--help"}:
         print("usage: contacta {serve,worker,demo,wfm,simulate} [options] | <django management command>\n"
               "  serve    run the web server (and, single node, the routing loop)\n"
               "  worker   run the routing loop alone (multi-node installs)\n"
               "  smtpd    receive e-mail for the e-mail inboxes (SMTP, MX-style)\n"
               "  smpp     keep the SMPP binds of the SMS inboxes up (messages and receipts)\n"
+              "  voice    run the embedded call engine (SIP/RTP) and the call controller\n"
+              "  voice-prompts  generate the standard prompts (espeak-ng, sox)\n"
               "  demo     migrate, load the demo BPO and serve it with live traffic\n"
               "  wfm      Erlang B, C, A and staffing (contacta wfm --help)\n"
               "  simulate run a scenario through the routing kernel (contacta simulate --help)\n"
@@ -124,6 +126,20 @@ def main(argv: list[str] | None = None) -> None:
     if args[0] == "smpp":
         _django()
         smpp_binds()
+        return
+    if args[0] == "voice":
+        _django()
+        from contacta.voice.runner import main as voice_main
+
+        voice_main()
+        return
+    if args[0] == "voice-prompts":
+        _django()
+        from contacta.tenants.models import Tenant
+        from contacta.voice.prompts import generate_standard
+
+        made = generate_standard(list(Tenant.objects.values_list("pk", flat=True)))
+        print(f"contacta voice-prompts: {made} prompts ready")
         return
     if args[0] == "smtpd":
         parser.add_argument("--host", default="127.0.0.1")

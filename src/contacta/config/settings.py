@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "contacta.routing",
     "contacta.connectors",
     "contacta.conversations",
+    "contacta.voice",
     "contacta.realtime",
     "contacta.web",
     "contacta.demo",

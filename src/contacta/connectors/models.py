@@ -20,6 +20,7 @@ class InboxKind(models.TextChoices):
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS (HTTP aggregator)")
     SMPP = "smpp", _("SMS (SMPP)")
+    VOICE = "voice", _("Voice (SIP)")
 
 
 def new_public_key() -> str:

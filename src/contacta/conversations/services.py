@@ -99,9 +99,14 @@ def conversation_start(*, tenant: Tenant, inbox: Inbox, visitor_token: str, name
     return conv
 
 
+CHANNEL_OF_KIND = {InboxKind.EMAIL: Channel.EMAIL, InboxKind.VOICE: Channel.VOICE}
+
+
 def conversation_for_identity(*, tenant: Tenant, inbox: Inbox, kind: str, value: str,
-                              name: str = "", topic: str = "") -> Conversation:
-    """The open conversation of the contact behind a channel identity, or a new queued one."""
+                              name: str = "", topic: str = "",
+                              queue: Queue | None = None) -> Conversation:
+    """The open conversation of the contact behind a channel identity, or a new queued one
+    (in `queue`, an IVR's choice, else the inbox's default queue)."""
     if inbox.tenant_id != tenant.pk:
         raise NotFoundError("inbox not found", field="inbox")
     now = timezone.now()
@@ -118,8 +123,8 @@ def conversation_for_identity(*, tenant: Tenant, inbox: Inbox, kind: str, value:
         if existing is not None:
             return existing
         queue = Queue.objects.for_tenant(tenant).select_related("business_hours").get(
-            pk=inbox.default_queue_id)
-        channel = Channel.EMAIL if inbox.kind == InboxKind.EMAIL else Channel.MESSAGING
+            pk=queue.pk if queue is not None else inbox.default_queue_id)
+        channel = CHANNEL_OF_KIND.get(InboxKind(inbox.kind), Channel.MESSAGING)
         conv = Conversation.objects.create(tenant=tenant, inbox=inbox, contact=contact,
                                            channel=channel, queue=queue, topic=topic[:100],
                                            status=Status.QUEUED, queued_at=now,

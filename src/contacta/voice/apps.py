@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class VoiceConfig(AppConfig):
+    name = "contacta.voice"
+    label = "voice"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,172 @@
+"""Voice with real SIP and RTP on loopback: the embedded engine's PJSUA2 workers, customers as
+sipp (RFC 2833 digits from Debian's sip-tester captures) or as scripted PJSUA2 phones playing
+a tone, agents' phones as PJSUA2 phones playing another tone. The routing kernel places the
+calls; audio is checked on the recordings with a Goertzel tone detector."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+
+from contacta.connectors.models import Inbox, InboxKind
+from contacta.conversations.models import Conversation
+from contacta.conversations.services import conversation_close, conversation_transfer
+from contacta.routing.services import agent_state_set
+from contacta.routing.worker import routing_tick
+from contacta.testing.audio import tone_seconds
+from contacta.testing.phone import Phone, free_udp_port, tone
+from contacta.testing.sipp import customer_scenario, run_sipp
+from contacta.voice.control import VoiceControl
+from contacta.voice.engine.embedded import EmbeddedEngine
+from contacta.voice.models import AgentPhone, Call, VoiceInbox
+from contacta.voice.services import voice_command
+from tests.factories import make_world
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio,
+              pytest.mark.xdist_group("voice")]
+DID = "6015550100"
+IVR = {"welcome": "Bienvenido a Banco Andino.",
+       "menu": {"prompt": "Para cartera marque uno. Para tarjetas marque dos.",
+                "timeout_seconds": 4, "retries": 1, "invalid": "Opción no válida.",
+                "options": {"1": {"queue": None}, "2": {"queue": "OTHER"}}}}
+
+
+def world_with_phones(agent_phones: list[Phone], *, offer_timeout: int = 8,
+                      flow: dict | None = None):
+    w = make_world("voz", agents=len(agent_phones), offer_timeout=offer_timeout)
+    inbox = Inbox.objects.create(tenant=w.tenant, name="Línea", kind=InboxKind.VOICE,
+                                 default_queue=w.queue, public_key="voz-line",
+                                 provider_account_id=DID)
+    menu = dict(flow if flow is not None else IVR)
+    if "menu" in menu:
+        menu["menu"] = {**menu["menu"], "options": {
+            key: ({"queue": w.other_queue.pk} if target.get("queue") == "OTHER" else target)
+            for key, target in menu["menu"]["options"].items()}}
+    VoiceInbox.objects.create(tenant=w.tenant, inbox=inbox, ivr=menu,
+                              comfort_interval_seconds=4)
+    for agent, phone in zip(w.agents, agent_phones, strict=True):
+        AgentPhone.objects.create(tenant=w.tenant, agent=agent, sip_uri=phone.uri)
+        agent_state_set(w.tenant, agent, status="available")
+    return w
+
+
+@contextlib.asynccontextmanager
+async def voice_running(tenant, workers: int = 1):
+    """The engine and the controller, with the routing worker ticking as `contacta serve`."""
+    engine = EmbeddedEngine(workers=workers, base_port=free_udp_port())
+    await engine.start()
+    stop = asyncio.Event()
+    control = VoiceControl(engine, tick_seconds=0.1)
+
+    async def route() -> None:
+        while not stop.is_set():
+            await sync_to_async(routing_tick)(tenant, timezone.now())
+            await asyncio.sleep(0.2)
+
+    tasks = [asyncio.create_task(control.run(stop)), asyncio.create_task(route())]
+    try:
+        yield engine
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await engine.stop()
+
+
+async def until(check, timeout=20.0, every=0.1):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await sync_to_async(check)()
+        if value:
+            return value
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(every)
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return tmp_path
+
+
+async def test_ivr_queue_agent_transfer_hangup_recorded(media):
+    customer_tone, agent_tone, second_tone = (tone(media / f"{f}.wav", f)
+                                              for f in (440, 1000, 1500))
+    agents = [Phone("agent1", play=agent_tone, record=media / "agent1-heard.wav"),
+              Phone("agent2", play=second_tone, record=media / "agent2-heard.wav")]
+    customer = Phone("cliente", answer_after=None, play=customer_tone,
+                     record=media / "customer-heard.wav")
+    try:
+        w = await sync_to_async(world_with_phones)(agents)
+        async with voice_running(w.tenant) as engine:
+            call = customer.dial(f"sip:{DID}@{engine.addresses[0]}")
+            await asyncio.to_thread(customer.wait, "media_ready", call=call)
+            await asyncio.sleep(1.5)  # the welcome is playing: the caller presses 2 over it
+            customer.send("send_dtmf", call=call, digits="2")
+            row = await until(lambda: Call.objects.filter(status="connected").first(),
+                              timeout=30)
+            conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+            assert conv.queue_id == w.other_queue.pk  # the IVR's choice
+            assert conv.assignee_id == w.agents[0].pk
+            assert conv.channel == "voice"
+            assert row.ivr_path == "2"
+            await asyncio.sleep(3)  # they talk: each hears the other's tone
+            await sync_to_async(conversation_transfer)(tenant=w.tenant, conversation=conv,
+                                                       by=w.agents[0], agent=w.agents[1])
+            await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv,
+                                               op="transfer", args={"agent_id": w.agents[1].pk})
+            await until(lambda: Conversation.objects.get(pk=conv.pk).assignee_id
+                        == w.agents[1].pk, timeout=30)
+            await until(lambda: Call.objects.get(pk=row.pk).status == "connected", timeout=20)
+            await asyncio.sleep(2.5)
+            agents[0].stop_recording()
+            customer.stop_recording()
+            customer.send("hangup", call=call)
+            ended = await until(lambda: Call.objects.filter(pk=row.pk, status="ended",
+                                                            recording__isnull=False).first())
+            assert ended.outcome == "completed"
+            recording = Path(
+                await sync_to_async(lambda: ended.recording.file.path)())
+            conv = await sync_to_async(Conversation.objects.get)(pk=conv.pk)
+            assert conv.status == "assigned"  # wrap-up and disposition, as for chats
+            await sync_to_async(conversation_close)(tenant=w.tenant, conversation=conv,
+                                                    agent=w.agents[1],
+                                                    disposition_code="solved")
+    finally:
+        for phone in (*agents, customer):
+            phone.close()
+    # Audio went both ways: the caller heard agent 1 then agent 2, each agent heard the caller;
+    # the call's one recording holds the caller and both agents.
+    assert tone_seconds(media / "customer-heard.wav", 1000) >= 1.0
+    assert tone_seconds(media / "customer-heard.wav", 1500) >= 1.0
+    assert tone_seconds(media / "agent1-heard.wav", 440) >= 1.5
+    for frequency in (440, 1000, 1500):
+        assert tone_seconds(recording, frequency, threshold=0.2) >= 0.5, frequency
+    assert f"tenants/{w.tenant.pk}/recordings/" in str(recording)
+
+
+async def test_sipp_customer_digits_and_abandon_in_queue(media):
+    agent = Phone("agent1", answer_after=None)  # never answers
+    try:
+        w = await sync_to_async(world_with_phones)([agent], offer_timeout=30)
+        await sync_to_async(agent_state_set)(w.tenant, w.agents[0], status="offline")
+        async with voice_running(w.tenant) as engine:
+            scenario = customer_scenario(media / "abandon.xml", digits="1",
+                                         then_wait_ms=4000, hang_up=True)
+            sipp = run_sipp(scenario, engine.addresses[0], service=DID,
+                            local_port=free_udp_port())
+            assert await asyncio.to_thread(sipp.wait, 60) == 0, sipp.stderr.read()
+            ended = await until(lambda: Call.objects.filter(status="ended").first())
+    finally:
+        agent.close()
+    assert ended.outcome == "abandoned"
+    assert ended.ivr_path == "1"
+    assert ended.wait_seconds is not None
+    assert ended.wait_seconds > 2
+    conv = await sync_to_async(Conversation.objects.get)(pk=ended.conversation_id)
+    assert conv.status == "closed"
+    assert conv.assignee_id is None
