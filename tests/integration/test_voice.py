@@ -24,7 +24,6 @@ from contacta.testing.sipp import customer_scenario, run_sipp
 from contacta.voice.control import VoiceControl
 from contacta.voice.engine.embedded import EmbeddedEngine
 from contacta.voice.models import AgentPhone, Call, VoiceInbox
-from contacta.voice.services import voice_command
 from tests.factories import make_world
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio,
@@ -115,10 +114,9 @@ async def test_ivr_queue_agent_transfer_hangup_recorded(media):
             assert conv.channel == "voice"
             assert row.ivr_path == "2"
             await asyncio.sleep(3)  # they talk: each hears the other's tone
+            # A transfer of the conversation moves the call: agent 2's phone rings.
             await sync_to_async(conversation_transfer)(tenant=w.tenant, conversation=conv,
                                                        by=w.agents[0], agent=w.agents[1])
-            await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv,
-                                               op="transfer", args={"agent_id": w.agents[1].pk})
             await until(lambda: Conversation.objects.get(pk=conv.pk).assignee_id
                         == w.agents[1].pk, timeout=30)
             await until(lambda: Call.objects.get(pk=row.pk).status == "connected", timeout=20)
@@ -170,3 +168,142 @@ async def test_sipp_customer_digits_and_abandon_in_queue(media):
     conv = await sync_to_async(Conversation.objects.get)(pk=ended.conversation_id)
     assert conv.status == "closed"
     assert conv.assignee_id is None
+
+
+async def test_rona_rings_the_next_agent(media):
+    agents = [Phone("agent1", answer_after=None), Phone("agent2", answer_after=0.3)]
+    customer = Phone("cliente", answer_after=None)
+    try:
+        w = await sync_to_async(world_with_phones)(agents, offer_timeout=4,
+                                                   flow={"welcome": "Hola."})
+        async with voice_running(w.tenant) as engine:
+            call = customer.dial(f"sip:{DID}@{engine.addresses[0]}")
+            row = await until(lambda: Call.objects.filter(status="connected").first(),
+                              timeout=40)
+            conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+            customer.send("hangup", call=call)
+            await until(lambda: Call.objects.filter(status="ended").exists())
+    finally:
+        for phone in (*agents, customer):
+            phone.close()
+    assert agents[0].count("call_started") == 1  # it rang, nobody answered: RONA
+    assert agents[0].count("call_ended") == 1
+    assert conv.assignee_id == w.agents[1].pk
+    first = await sync_to_async(lambda: w.agents[0].__class__.objects.get(pk=w.agents[0].pk))()
+    assert first.status != "available"  # RONA puts the agent not-ready
+
+
+async def test_callback_keeps_the_place_and_rings_agent_then_customer(media, monkeypatch):
+    agent = Phone("agent1", answer_after=0.3)
+    customer = Phone("cliente", answer_after=None)
+    callee = Phone("cliente-movil", answer_after=0.3)  # where the callback reaches the customer
+    monkeypatch.setenv("CONTACTA_VOICE_TRUNK", f"127.0.0.1:{callee.port}")
+    try:
+        w = await sync_to_async(world_with_phones)([agent], flow={"welcome": "Hola."})
+        await sync_to_async(agent_state_set)(w.tenant, w.agents[0], status="offline")
+        async with voice_running(w.tenant) as engine:
+            call = customer.dial(f"sip:{DID}@{engine.addresses[0]}")
+            await until(lambda: Call.objects.filter(status="queued").exists())
+            customer.send("send_dtmf", call=call, digits="*")
+            await asyncio.to_thread(customer.wait, "call_ended", 20)  # we hung up after the words
+            row = await until(lambda: Call.objects.filter(outcome="callback").first())
+            assert row.callback_requested
+            conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+            assert conv.status == "queued"  # still in line
+            await sync_to_async(agent_state_set)(w.tenant, w.agents[0], status="available")
+            await until(lambda: Call.objects.filter(pk=row.pk, status="connected").exists(),
+                        timeout=30)
+            await asyncio.to_thread(callee.wait, "media_ready", 10)
+    finally:
+        for phone in (agent, customer, callee):
+            phone.close()
+    assert agent.count("call_started") == 1
+    assert callee.count("call_started") == 1
+    assert agent.events[0]["at"] < callee.events[0]["at"]  # the agent first, then the customer
+
+
+async def test_closed_hours_play_the_message_and_take_voicemail(media):
+    customer = Phone("cliente", answer_after=None, play=tone(media / "msg.wav", 700))
+
+    def closed_world():
+        from contacta.routing.models import BusinessHours
+
+        w = world_with_phones([], flow={"welcome": "Hola."})
+        hours = BusinessHours.objects.create(tenant=w.tenant, name="Nunca", weekly={})
+        w.queue.business_hours = hours
+        w.queue.save()
+        VoiceInbox.objects.filter(tenant=w.tenant).update(closed_message="Estamos cerrados.")
+        return w
+
+    try:
+        w = await sync_to_async(closed_world)()
+        async with voice_running(w.tenant) as engine:
+            call = customer.dial(f"sip:{DID}@{engine.addresses[0]}")
+            await asyncio.to_thread(customer.wait, "media_ready", 10, call=call)
+            await asyncio.sleep(6)  # the message, the tone, then the caller speaks
+            customer.send("hangup", call=call)
+            row = await until(lambda: Call.objects.filter(status="ended").first())
+    finally:
+        customer.close()
+    assert row.outcome == "voicemail"
+    voicemail = media / "media" / "tenants" / str(w.tenant.pk) / "recordings" / \
+        f"call-{row.pk}.wav"
+    assert tone_seconds(voicemail, 700) >= 1.0
+    assert row.conversation_id is None  # nobody was queued out of hours
+
+
+async def test_a_crashed_worker_is_restarted_and_its_calls_reported_dropped(media):
+    customer = Phone("cliente", answer_after=None)
+    try:
+        w = await sync_to_async(world_with_phones)([], flow={"welcome": "Hola."})
+        async with voice_running(w.tenant) as engine:
+            customer.dial(f"sip:{DID}@{engine.addresses[0]}")
+            await until(lambda: Call.objects.filter(status="queued").exists())
+            old = engine.workers[0].process
+            old.kill()
+            row = await until(lambda: Call.objects.filter(status="ended").first())
+            await until(lambda: engine.workers[0].process is not old)
+            await asyncio.wait_for(engine.workers[0].ready.wait(), 15)
+            # The restarted worker takes the next call.
+            again = Phone("otro", answer_after=None)
+            try:
+                again.dial(f"sip:{DID}@{engine.addresses[0]}")
+                await until(lambda: Call.objects.filter(status="queued").exists())
+            finally:
+                again.close()
+    finally:
+        customer.close()
+    assert row.outcome == "dropped"
+    conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+    assert conv.status == "closed"  # not left waiting in the queue or on a desktop
+
+
+async def test_malformed_sip_is_ignored_and_the_engine_keeps_serving(media):
+    import socket
+
+    customer = Phone("cliente", answer_after=None)
+    try:
+        w = await sync_to_async(world_with_phones)([], flow={"welcome": "Hola."})
+        async with voice_running(w.tenant) as engine:
+            host, port = engine.addresses[0].split(":")
+            garbage = [b"\x00\xff" * 300, b"INVITE sip:x SIP/2.0\r\n\r\n",
+                       b"INVITE sip:6015550100@127.0.0.1 SIP/2.0\r\nVia: nonsense\r\n"
+                       b"Content-Length: 99999\r\n\r\nv=0", b"A" * 60000]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                for datagram in garbage:
+                    sock.sendto(datagram, (host, int(port)))
+            await asyncio.sleep(1)
+            assert engine.workers[0].process.returncode is None
+            customer.dial(f"sip:{DID}@{engine.addresses[0]}")
+            await until(lambda: Call.objects.filter(status="queued").exists())
+            # An unknown number is refused, not answered.
+            stranger = Phone("extraño", answer_after=None)
+            try:
+                leg = stranger.dial(f"sip:6019999999@{engine.addresses[0]}")
+                ended = await asyncio.to_thread(stranger.wait, "call_ended", 10, call=leg)
+            finally:
+                stranger.close()
+    finally:
+        customer.close()
+    assert ended["code"] == 404
+    assert await sync_to_async(Call.objects.count)() == 1

@@ -9,7 +9,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
 
 from contacta import __version__
-from contacta.api import agents, config, conversations, users, webchat
+from contacta.api import agents, calls, config, conversations, users, webchat
 from contacta.api.auth import STAFF_AUTH
 from contacta.api.scope import scope
 from contacta.errors import DomainError
@@ -124,5 +124,6 @@ api.add_router("", meta)
 api.add_router("", agents.router)
 api.add_router("", config.router)
 api.add_router("", conversations.router)
+api.add_router("", calls.router)
 api.add_router("", users.router)
 api.add_router("", webchat.router, auth=None)

@@ -76,7 +76,8 @@ class LiveCall:
     pauses: list[dict[str, Any]] = field(default_factory=list)
     outcome: str = ""
     recording_policy: str = RecordingPolicy.ALL
-    kind: str = "inbound"  # inbound, click (click-to-call) or callback
+    kind: str = "inbound"  # inbound, click (click-to-call), callback or originate
+    queue_id: int | None = None  # where an originated call waits once answered
     customer_number: str = ""  # whom to dial, for click-to-call and callbacks
     voicemail: bool = False
 
@@ -237,7 +238,7 @@ class VoiceControl:
 
     async def tick(self) -> None:
         for live in list(self.by_call.values()):
-            if live.phase in {"queue", "ringing"}:
+            if live.phase in {"queue", "ringing", "connected", "held"}:
                 await self._follow_routing(live)
         await self._callbacks()
         for command in await db(services.commands_due):
@@ -247,6 +248,8 @@ class VoiceControl:
                 if command.op == "dial":
                     await self._dial_out(command.call_id, command.tenant_id,
                                          int(command.args.get("agent_id", 0)))
+                elif command.op == "originate":
+                    await self._originate(command.call_id, command.tenant_id, command.args)
                 elif target is None:
                     error = "the call is not active"
                 else:
@@ -258,6 +261,10 @@ class VoiceControl:
     async def _follow_routing(self, live: LiveCall) -> None:
         view = await db(services.call_queue_view, live.call_id)
         if view is None:
+            return
+        if live.phase in {"connected", "held"}:
+            if view.status in {"queued", "offered"}:  # transferred to a queue or an agent
+                await self._transfer(live, {})
             return
         if live.phase == "queue" and view.offered_agent_id is not None:
             if not view.agent_uri:  # an agent without a phone cannot take a call: RONA
@@ -315,6 +322,11 @@ class VoiceControl:
             self.by_leg[customer] = live
         elif leg == live.customer and live.phase == "dial_customer":
             await self._connect(live)
+        elif leg == live.customer and live.phase == "originating":
+            arrival = await db(services.call_originated_answered, live.call_id)
+            live.language, live.callback_digit = arrival.language, arrival.callback_digit
+            live.comfort_interval = float(arrival.comfort_interval_seconds)
+            await self._enqueue(live, live.queue_id)
         elif leg == live.other_leg and live.phase == "consult":
             await self.engine.bridge([live.agent_leg, live.other_leg])
         elif leg == live.other_leg and live.phase == "external":
@@ -375,6 +387,13 @@ class VoiceControl:
             "ringing": CallOutcome.ABANDONED, "closed": CallOutcome.CLOSED,
             "voicemail": CallOutcome.VOICEMAIL, "dial_customer": CallOutcome.NO_ANSWER,
         }.get(live.phase, CallOutcome.COMPLETED)
+        if live.phase == "originating":
+            outcome = (CallOutcome.BUSY if event.code in BUSY_CODES else
+                       CallOutcome.NO_ANSWER if event.code in {408, 480, 487} else
+                       CallOutcome.FAILED)
+            await db(services.call_progress, live.call_id, outcome, f"{event.code} {event.reason}")
+            self._forget(live)
+            return
         if live.phase == "dial_customer":
             outcome = (CallOutcome.BUSY if event.code in BUSY_CODES else
                        CallOutcome.NO_ANSWER if event.code in {408, 480, 487} else
@@ -383,6 +402,9 @@ class VoiceControl:
             outcome = CallOutcome.DROPPED
         await db(services.call_end, live.call_id, outcome=outcome,
                  cause=f"{event.code} {event.reason}")
+        self._forget(live)
+
+    def _forget(self, live: LiveCall) -> None:
         live.phase = "end"
         self.by_call.pop(live.call_id, None)
         self.dialing_callbacks.discard(live.call_id)
@@ -501,6 +523,13 @@ class VoiceControl:
                         agent_id=agent_id, customer_number=number)
         live.agent_leg = await self.engine.originate(agent_uri, timeout_s=30)
         self._track(live, live.agent_leg)
+
+    async def _originate(self, call_id: int, tenant_id: int, args: dict[str, Any]) -> None:
+        live = LiveCall(call_id=call_id, tenant_id=tenant_id, phase="originating",
+                        kind="originate", queue_id=args.get("queue_id"))
+        live.customer = await self.engine.originate(
+            trunk_uri(str(args["to"])), timeout_s=float(args.get("ring_seconds", 30)))
+        self._track(live, live.customer)
 
     async def _callbacks(self) -> None:
         """Callbacks offered to an agent: ring the agent first, then the customer."""

@@ -333,3 +333,43 @@ def callbacks_offered() -> list[DueCallback]:
             due.append(DueCallback(call.pk, call.tenant_id, agent_id, phone.sip_uri,
                                    call.caller))
     return due
+
+
+def call_originate(*, tenant: Tenant, to: str, inbox_id: int | None, queue_id: int | None,
+                   ring_seconds: int) -> Call:
+    """An outbound call for a program (the dialer): placed by the voice process; once
+    answered it waits in `queue_id` (else the inbox's queue) for an agent like an inbound
+    call. Its outcome tells answered, busy, no_answer or failed."""
+    inboxes = Inbox.objects.for_tenant(tenant).filter(kind=InboxKind.VOICE, is_active=True)
+    inbox = inboxes.filter(pk=inbox_id).first() if inbox_id else inboxes.first()
+    if inbox is None:
+        raise NotFoundError("no voice inbox", field="inbox_id")
+    if queue_id is not None and not Queue.objects.for_tenant(tenant).filter(pk=queue_id).exists():
+        raise NotFoundError("queue not found", field="queue_id")
+    with transaction.atomic():
+        call = Call.objects.create(tenant=tenant, inbox=inbox, direction="out",
+                                   caller=inbox.provider_account_id, called=to.lstrip("+"),
+                                   status=CallStatus.RINGING)
+        VoiceCommand.objects.create(tenant=tenant, call=call, op="originate", args={
+            "to": to, "queue_id": queue_id, "ring_seconds": ring_seconds})
+        transaction.on_commit(wake_router)
+    return call
+
+
+def call_progress(call_id: int, outcome: str, cause: str = "") -> None:
+    """An originated call's result before anyone talks: busy, no answer or failed."""
+    Call.objects.filter(pk=call_id).update(outcome=outcome, hangup_cause=cause[:60],
+                                           status=CallStatus.ENDED, ended_at=timezone.now())
+
+
+def call_originated_answered(call_id: int) -> Arrival:
+    """The called party answered an originated call: it joins a queue like an inbound one."""
+    call = _call(call_id)
+    Call.objects.filter(pk=call_id).update(outcome=CallOutcome.ANSWERED,
+                                           answered_at=timezone.now())
+    voice = VoiceInbox.objects.filter(inbox_id=call.inbox_id).first()
+    return Arrival(call_id=call.pk, tenant_id=call.tenant_id,
+                   language=voice.language if voice else "es", flow={}, is_open=True,
+                   closed_message="", voicemail=False,
+                   callback_digit=voice.callback_digit if voice else "*",
+                   comfort_interval_seconds=voice.comfort_interval_seconds if voice else 30)
