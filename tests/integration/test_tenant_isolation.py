@@ -9,10 +9,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from contacta.connectors.models import Inbox, InboxKind
 from contacta.conversations.models import Conversation
 from contacta.conversations.services import conversation_start, message_receive
 from contacta.routing.services import agent_state_set
 from contacta.routing.worker import routing_tick
+from contacta.voice.models import Call
 from tests.factories import make_world
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +32,11 @@ def two():
                                   name=f"Secret {w.tenant.slug}")
         message_receive(tenant=w.tenant, conversation=conv, body=f"secret-{w.tenant.slug}")
         routing_tick(w.tenant, timezone.now())
+        line = Inbox.objects.create(tenant=w.tenant, name="Línea", kind=InboxKind.VOICE,
+                                    default_queue=w.queue, public_key=f"{w.tenant.slug}-line",
+                                    provider_account_id=f"60155501{len(w.tenant.slug)}")
+        w.extra["call"] = Call.objects.create(tenant=w.tenant, inbox=line, conversation=conv,
+                                              caller="secret-" + w.tenant.slug)
     return a, b
 
 
@@ -64,7 +71,8 @@ def test_other_tenants_slug_is_404_on_every_endpoint(two, who):
     client.force_login(user)
     b_conv = Conversation.objects.for_tenant(b.tenant).first()
     ids = {"default": b_conv.pk, "conversation_id": b_conv.pk, "agent_id": b.agents[0].pk,
-           "contact_id": b_conv.contact_id, "inbox_id": b.inbox.pk}
+           "contact_id": b_conv.contact_id, "inbox_id": b.inbox.pk,
+           "call_id": b.extra["call"].pk}
     checked = 0
     for path, method in tenant_paths(client):
         r = call(client, method, fill(path, "beta", ids))
@@ -94,7 +102,8 @@ def test_own_slug_with_other_tenants_ids_is_404(two):
             foreign = sorted(theirs - mine)
         else:
             foreign = [{"conversation_id": b_conv.pk, "agent_id": b.agents[0].pk,
-                        "contact_id": b_conv.contact_id, "inbox_id": b.inbox.pk}[params[0]]]
+                        "contact_id": b_conv.contact_id, "inbox_id": b.inbox.pk,
+                        "call_id": b.extra["call"].pk}[params[0]]]
         for foreign_id in foreign:
             r = call(alpha, method, fill(path, "alpha", {"default": foreign_id}))
             assert r.status_code in DENIED, (method, path, foreign_id, r.status_code)
