@@ -112,21 +112,24 @@ def main() -> None:
             django.setup()
             from contacta.voice.models import Call
 
+            log = (work / "voice.log").open("w")
             voice = subprocess.Popen([sys.executable, "-m", "contacta.cli", "voice"],
-                                     env=server.env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+                                     env={**server.env, "CONTACTA_LOG_LEVEL": os.environ.get(
+                                         "BENCH_VOICE_LOG_LEVEL", "WARNING")},
+                                     stdout=log, stderr=subprocess.STDOUT)
             try:
                 deadline = time.monotonic() + 60
                 while len(engine_processes()) < workers and time.monotonic() < deadline:
                     time.sleep(0.5)
                 time.sleep(2)
-                scenario = customer_scenario(
-                    work / "customer.xml", digits="1", before_digits_ms=1500,
+                scenarios = [customer_scenario(
+                    work / f"customer{n}.xml", caller=f"57300{n:07d}", digits="1",
                     then_wait_ms=int(options.talk_seconds * 1000) + 8000, hang_up=True)
-                # sipp sends to one address: one instance for each worker's pair of calls.
+                    for n in range(calls)]
+                # sipp sends to one address: one instance a call, two calls a worker.
                 pids = engine_processes()
                 cpu_before, started = cpu_seconds(pids), time.monotonic()
-                sipps = [run_sipp(scenario, f"127.0.0.1:{sip_port + n % workers}",
+                sipps = [run_sipp(scenarios[n], f"127.0.0.1:{sip_port + n % workers}",
                                   service=DID, local_port=free_udp_port(), calls=1,
                                   media_port=free_udp_port() // 2 * 2)
                          for n in range(calls)]
@@ -139,7 +142,11 @@ def main() -> None:
                     time.sleep(0.5)
                 elapsed = time.monotonic() - started
                 cpu_used = cpu_seconds(pids) - cpu_before
-                time.sleep(3)  # the last recordings are stored
+                deadline = time.monotonic() + 60  # the last calls are closed and stored
+                while (Call.objects.exclude(status="ended").exists()
+                       and time.monotonic() < deadline):
+                    time.sleep(0.5)
+                time.sleep(1)
                 rows = list(Call.objects.select_related("recording"))
             finally:
                 voice.terminate()
@@ -157,6 +164,9 @@ def main() -> None:
           "dtmf_ok": sum(1 for r in rows if r.ivr_path == "1"),
           "recordings_ok": recordings_ok, "engine_workers": workers,
           "sipp_failures": sum(1 for s in sipps if s.returncode != 0),
+          "outcomes": {o: sum(1 for r in rows if r.outcome == o)
+                       for o in sorted({r.outcome for r in rows})},
+          "causes": sorted({r.hangup_cause for r in rows if r.outcome != "completed"}),
           "db": options.db}, options.json)
 
 

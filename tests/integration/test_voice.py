@@ -307,3 +307,20 @@ async def test_malformed_sip_is_ignored_and_the_engine_keeps_serving(media):
         customer.close()
     assert ended["code"] == 404
     assert await sync_to_async(Call.objects.count)() == 1
+
+
+async def test_two_calls_from_one_caller_id_are_two_conversations(media):
+    """A company's switchboard shows one number for many lines: each call waits on its own."""
+    customers = [Phone("centralita", answer_after=None), Phone("centralita", answer_after=None)]
+    try:
+        w = await sync_to_async(world_with_phones)([], flow={"welcome": "Hola."})
+        async with voice_running(w.tenant) as engine:
+            for phone in customers:
+                phone.dial(f"sip:{DID}@{engine.addresses[0]}")
+            rows = await until(lambda: list(Call.objects.filter(status="queued")) if
+                               Call.objects.filter(status="queued").count() == 2 else None)
+    finally:
+        for phone in customers:
+            phone.close()
+    assert rows[0].caller == rows[1].caller
+    assert rows[0].conversation_id != rows[1].conversation_id

@@ -103,10 +103,11 @@ CHANNEL_OF_KIND = {InboxKind.EMAIL: Channel.EMAIL, InboxKind.VOICE: Channel.VOIC
 
 
 def conversation_for_identity(*, tenant: Tenant, inbox: Inbox, kind: str, value: str,
-                              name: str = "", topic: str = "",
-                              queue: Queue | None = None) -> Conversation:
+                              name: str = "", topic: str = "", queue: Queue | None = None,
+                              always_new: bool = False) -> Conversation:
     """The open conversation of the contact behind a channel identity, or a new queued one
-    (in `queue`, an IVR's choice, else the inbox's default queue)."""
+    (in `queue`, an IVR's choice, else the inbox's default queue). Each phone call is its own
+    conversation (always_new): one caller id often stands for a whole switchboard."""
     if inbox.tenant_id != tenant.pk:
         raise NotFoundError("inbox not found", field="inbox")
     now = timezone.now()
@@ -118,8 +119,9 @@ def conversation_for_identity(*, tenant: Tenant, inbox: Inbox, kind: str, value:
                                                    name=name)
         else:
             contact = identity.contact
-        existing = (Conversation.objects.for_tenant(tenant)
-                    .filter(inbox=inbox, contact=contact, status__in=OPEN_STATUSES).first())
+        existing = None if always_new else (
+            Conversation.objects.for_tenant(tenant)
+            .filter(inbox=inbox, contact=contact, status__in=OPEN_STATUSES).first())
         if existing is not None:
             return existing
         queue = Queue.objects.for_tenant(tenant).select_related("business_hours").get(

@@ -85,23 +85,34 @@ Content-Length: 0
 """
 
 
+SPEECH_SECONDS = 4.8  # g711a.pcap: 236 packets of 20 ms
+
+
 def customer_scenario(path: Path, *, caller: str = "573001234567", digits: str = "",
-                      before_digits_ms: int = 2500, between_digits_ms: int = 1200,
+                      before_digits_ms: int = 1500, between_digits_ms: int = 1200,
                       then_wait_ms: int = 2000, hang_up: bool = True,
                       engine_bye_timeout_ms: int = 60_000) -> Path:
-    """A customer: calls, speaks (PCMA), presses `digits` (RFC 2833), waits, then hangs up
-    (hang_up) or waits for the engine to hang up."""
-    steps = [INVITE.format(caller=caller),
-             f'<nop><action><exec play_pcap_audio="{PCAPS / "g711a.pcap"}"/></action></nop>',
-             f'<pause milliseconds="{before_digits_ms}"/>']
+    """A customer: calls, presses `digits` (RFC 2833), then speaks (PCMA) while waiting, and
+    hangs up (hang_up) or waits for the engine to hang up. Digits go first and alone: two RTP
+    streams at once (speech and telephone-events replayed from different captures, with their
+    own sequence numbers) make the receiver drop one of them."""
+    steps = [INVITE.format(caller=caller), f'<pause milliseconds="{before_digits_ms}"/>']
     for digit in digits:
         steps.append(f'<nop><action><exec play_pcap_audio="{PCAPS / DIGIT_FILES[digit]}"/>'
                      "</action></nop>")
         steps.append(f'<pause milliseconds="{between_digits_ms}"/>')
     if hang_up:
-        steps.append(f'<pause milliseconds="{then_wait_ms}"/>')
+        waited = 0
+        while waited < then_wait_ms:  # speech, again and again, until the caller hangs up
+            steps.append(f'<nop><action><exec play_pcap_audio="{PCAPS / "g711a.pcap"}"/>'
+                         "</action></nop>")
+            chunk = min(int(SPEECH_SECONDS * 1000) + 100, then_wait_ms - waited)
+            steps.append(f'<pause milliseconds="{chunk}"/>')
+            waited += chunk
         steps.append(CALLER_BYE.format(caller=caller))
     else:
+        steps.append(f'<nop><action><exec play_pcap_audio="{PCAPS / "g711a.pcap"}"/>'
+                     "</action></nop>")
         steps.append(ENGINE_BYE.format(caller=caller, timeout_ms=engine_bye_timeout_ms))
     path.write_text('<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="customer">\n'
                     + "\n".join(steps) + "\n</scenario>\n", encoding="latin-1")

@@ -237,9 +237,14 @@ class VoiceControl:
         live.playback = await self.engine.play(live.customer, str(path), loop=True)
 
     async def tick(self) -> None:
-        for live in list(self.by_call.values()):
-            if live.phase in {"queue", "ringing", "connected", "held"}:
-                await self._follow_routing(live)
+        following = [live for live in self.by_call.values()
+                     if live.phase in {"queue", "ringing", "connected", "held"}]
+        if following:
+            views = await db(services.calls_routing_view, [live.call_id for live in following])
+            for live in following:
+                view = views.get(live.call_id)
+                if view is not None and live.phase in {"queue", "ringing", "connected", "held"}:
+                    await self._follow_routing(live, view)
         await self._callbacks()
         for command in await db(services.commands_due):
             target = self.by_call.get(command.call_id)
@@ -258,10 +263,7 @@ class VoiceControl:
                 error = str(exc) or type(exc).__name__
             await db(services.command_done, command.pk, error)
 
-    async def _follow_routing(self, live: LiveCall) -> None:
-        view = await db(services.call_queue_view, live.call_id)
-        if view is None:
-            return
+    async def _follow_routing(self, live: LiveCall, view: services.QueueView) -> None:
         if live.phase in {"connected", "held"}:
             if view.status in {"queued", "offered"}:  # transferred to a queue or an agent
                 await self._transfer(live, {})
@@ -287,12 +289,13 @@ class VoiceControl:
             await self.engine.hangup(leg, 487)
         elif live.phase == "queue" and time.monotonic() >= live.next_comfort:
             live.next_comfort = time.monotonic() + live.comfort_interval
-            minutes = max(1, round(view.estimated_wait_seconds / 60))
-            text = (f"Su posición en la fila es {view.position}. Tiempo estimado de espera: "
+            position, wait_seconds = await db(services.call_position, live.call_id)
+            minutes = max(1, round(wait_seconds / 60))
+            text = (f"Su posición en la fila es {position}. Tiempo estimado de espera: "
                     f"{minutes} minutos. Para que le devolvamos la llamada, marque "
                     f"{'asterisco' if live.callback_digit == '*' else live.callback_digit}."
                     if live.language.startswith("es") else
-                    f"You are number {view.position} in line. Estimated wait: {minutes} "
+                    f"You are number {position} in line. Estimated wait: {minutes} "
                     f"minutes. To be called back, press {live.callback_digit}.")
             await self._say(live, text, "comfort")
 

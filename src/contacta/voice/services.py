@@ -105,7 +105,8 @@ def call_enqueue(call_id: int, queue_id: int | None, ivr_path: str) -> int:
     phone = call.caller if call.caller.startswith("+") else f"+{call.caller}"
     conv = conversation_for_identity(tenant=tenant, inbox=call.inbox,
                                      kind=IdentityKind.PHONE.value, value=phone,
-                                     topic=f"📞 {call.caller}", queue=queue)
+                                     topic=f"📞 {call.caller}", queue=queue,
+                                     always_new=True)
     now = timezone.now()
     Call.objects.filter(pk=call.pk).update(conversation=conv, status=CallStatus.QUEUED,
                                            queued_at=now, ivr_path=ivr_path[:40])
@@ -118,36 +119,45 @@ class QueueView:
     offered_agent_id: int | None
     agent_uri: str
     offer_seconds_left: float
-    position: int
-    estimated_wait_seconds: float
     assignee_id: int | None
 
 
-def call_queue_view(call_id: int) -> QueueView | None:
-    """Where the call stands in routing: offered to whom (and their phone), its place."""
+def calls_routing_view(call_ids: list[int]) -> dict[int, QueueView]:
+    """Where each live call stands in routing (offered to whom, with their phone), in two
+    queries for all of them: the controller asks this several times a second."""
+    rows = list(Call.objects.filter(pk__in=call_ids, conversation__isnull=False)
+                .values("pk", "tenant_id", "conversation__status",
+                        "conversation__offered_to_id", "conversation__offer_expires_at",
+                        "conversation__assignee_id"))
+    offered = {r["conversation__offered_to_id"] for r in rows
+               if r["conversation__status"] == Status.OFFERED}
+    phones = dict(AgentPhone.objects.filter(agent_id__in=offered)
+                  .values_list("agent_id", "sip_uri"))
+    now = timezone.now()
+    views = {}
+    for row in rows:
+        status = row["conversation__status"]
+        agent_id = row["conversation__offered_to_id"] if status == Status.OFFERED else None
+        expires = row["conversation__offer_expires_at"]
+        views[row["pk"]] = QueueView(
+            status=status, offered_agent_id=agent_id, agent_uri=phones.get(agent_id, ""),
+            offer_seconds_left=max(0.0, (expires - now).total_seconds()) if expires else 0.0,
+            assignee_id=row["conversation__assignee_id"])
+    return views
+
+
+def call_position(call_id: int) -> tuple[int, float]:
+    """The caller's place in line and an estimate of the wait in seconds."""
     call = _call(call_id)
     conv = call.conversation
-    if conv is None:
-        return None
-    conv.refresh_from_db()
-    uri = ""
-    agent_id = conv.offered_to_id if conv.status == Status.OFFERED else None
-    if agent_id is not None:
-        phone = AgentPhone.objects.for_tenant(call.tenant).filter(agent_id=agent_id).first()
-        uri = phone.sip_uri if phone else ""
-    left = ((conv.offer_expires_at - timezone.now()).total_seconds()
-            if conv.offer_expires_at else 0.0)
-    ahead = 0
-    if conv.status == Status.QUEUED and conv.queue_id is not None:
-        ahead = Conversation.objects.for_tenant(call.tenant).filter(
-            queue_id=conv.queue_id, status__in=[Status.QUEUED, Status.OFFERED],
-            queued_at__lt=conv.queued_at).count()
+    if conv is None or conv.queue_id is None:
+        return 1, DEFAULT_AHT_SECONDS
+    ahead = Conversation.objects.for_tenant(call.tenant).filter(
+        queue_id=conv.queue_id, status__in=[Status.QUEUED, Status.OFFERED],
+        queued_at__lt=conv.queued_at).count()
     staffed = max(1, AgentProfile.objects.for_tenant(call.tenant)
                   .filter(status__in=["available", "busy"]).count())
-    return QueueView(status=conv.status, offered_agent_id=agent_id, agent_uri=uri,
-                     offer_seconds_left=max(0.0, left), position=ahead + 1,
-                     estimated_wait_seconds=(ahead + 1) * DEFAULT_AHT_SECONDS / staffed,
-                     assignee_id=conv.assignee_id)
+    return ahead + 1, (ahead + 1) * DEFAULT_AHT_SECONDS / staffed
 
 
 def call_agent_ringing(call_id: int, leg: str) -> None:
