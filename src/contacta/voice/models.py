@@ -40,6 +40,20 @@ class VoiceInbox(TenantOwned):
         verbose_name = _("voice inbox")
         verbose_name_plural = _("voice inboxes")
 
+    def clean(self) -> None:
+        """The IVR may only send callers to this tenant's queues, in a bounded tree."""
+        from django.core.exceptions import ValidationError
+
+        from contacta.core.voice.ivr import IvrConfigError, validate
+        from contacta.routing.models import Queue
+
+        super().clean()
+        queues = set(Queue.objects.filter(tenant_id=self.tenant_id).values_list("pk", flat=True))
+        try:
+            validate(self.ivr or {}, queues)
+        except (IvrConfigError, ValueError, TypeError) as exc:
+            raise ValidationError({"ivr": str(exc)}) from exc
+
 
 class VoicePrompt(TenantOwned):
     """An uploaded recording that replaces a generated prompt of the tenant (by key)."""
