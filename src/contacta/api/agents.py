@@ -13,6 +13,7 @@ from contacta.conversations.payloads import conversation_payload
 from contacta.routing.models import AgentProfile, AuxReason, Disposition, Queue
 from contacta.routing.services import agent_state_payload, agent_state_set
 from contacta.tenants.access import Capability
+from contacta.voice.models import AgentPhone
 
 router = Router(tags=["agents"])
 
@@ -35,6 +36,7 @@ def agent_me(request: HttpRequest, tenant: str) -> Any:
     return {
         "agent": agent_state_payload(agent),
         "chat_capacity": agent.chat_capacity,
+        "has_phone": AgentPhone.objects.for_tenant(t).filter(agent=agent).exists(),
         "conversations": [conversation_payload(c) for c in
                           mine.select_related("queue", "contact", "inbox", "disposition")],
         "aux_reasons": [{"code": a.code, "label": a.label}

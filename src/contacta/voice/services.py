@@ -25,7 +25,7 @@ from contacta.conversations.models import (
     Status,
 )
 from contacta.conversations.notify import notify_conversation
-from contacta.conversations.payloads import message_payload
+from contacta.conversations.payloads import conversation_payload, message_payload
 from contacta.conversations.services import (
     conversation_abandon,
     conversation_accept,
@@ -303,6 +303,9 @@ def click_to_call(*, tenant: Tenant, agent: AgentProfile, contact_id: int,
                                    called=contact.phone.lstrip("+"), status=CallStatus.RINGING)
         VoiceCommand.objects.create(tenant=tenant, call=call, op="dial", args={
             "agent_id": agent.pk})
+        notify_conversation(tenant, conv, {"type": "conversation.assigned",
+                                           "conversation": conversation_payload(conv)},
+                            supervisors=True)
         transaction.on_commit(wake_router)
     return call
 

@@ -51,11 +51,13 @@
     if (offers[conv.id]) { return; }
     var expires = new Date(conv.offer_expires_at);
     var counter = el("span", { class: "countdown" });
-    var card = el("div", { class: "offer card", "data-conversation": String(conv.id) }, [
-      el("strong", { text: gettext("New conversation") }), " ",
+    var voice = conv.channel === "voice";
+    var card = el("div", { class: "offer card" + (voice ? " call" : ""), "data-conversation": String(conv.id) }, [
+      el("strong", { text: voice ? gettext("Incoming call — answer your phone") : gettext("New conversation") }), " ",
       el("span", { text: (conv.contact.name || gettext("Visitor")) + " · " + (conv.queue ? conv.queue.name : "") }), " ",
       counter,
-      el("button", { class: "accept", text: gettext("Accept"), onclick: function () { act(conv.id, "accept"); } }),
+      voice ? el("span", { class: "caller", text: conv.contact.phone || "" }) :
+        el("button", { class: "accept", text: gettext("Accept"), onclick: function () { act(conv.id, "accept"); } }),
       el("button", { class: "reject secondary", text: gettext("Reject"), onclick: function () { act(conv.id, "reject"); } })
     ]);
     offers[conv.id] = { card: card, timer: setInterval(function () { counter.textContent = C.duration((expires - new Date()) / 1000); }, 500) };
@@ -85,7 +87,7 @@
     if (panel.seen[m.id]) { return; }
     panel.seen[m.id] = true;
     var cls = { "in": "them", "out": "me", "note": "note", "system": "system" }[m.direction];
-    var body = m.body === "customer_left" ? gettext("The customer left the chat.") : m.body;
+    var body = { customer_left: gettext("The customer left the chat."), call_recording: "📞 " + gettext("Call recording") }[m.body] || m.body;
     var li = el("li", { class: "msg " + cls, "data-id": String(m.id) }, [
       m.direction === "note" ? el("span", { class: "sender", text: gettext("Internal note") + " · " + m.sender }) : null,
       el("span", { class: "body", text: body }),
@@ -172,9 +174,11 @@
           .then(function () { closePanel(conv.id); }).catch(function (err) { error.textContent = err.message; });
       } })
     ]);
+    var callBar = conv.channel === "voice" ? callControls(conv, error) : null;
+    if (callBar) { form.classList.add("hidden"); }  // a call is talked, not typed; notes stay in the close box
     panel.node = el("article", { class: "chat-panel card", "data-conversation": String(conv.id) }, [
       el("header", {}, [el("strong", { class: "contact-name", text: conv.contact.name || gettext("Visitor") }), " · ", el("span", { text: conv.queue ? conv.queue.name : "" }), el("span", { class: "status-line muted" })]),
-      el("div", { class: "panel-body" }, [el("div", { class: "thread" }, [list, typing, form, error, actions]), card])
+      el("div", { class: "panel-body" }, [el("div", { class: "thread" }, [callBar, list, typing, form, error, actions]), card])
     ]);
     panel.typing = typing; panel.status = panel.node.querySelector(".status-line");
     panels[conv.id] = panel;
@@ -183,6 +187,11 @@
     if (conv.inbox.kind && conv.inbox.kind !== "webchat") { replyOptions(panel, form, error); }
     C.api("GET", base + "/contacts/" + conv.contact.id).then(function (c) {
       card.appendChild(el("p", { text: [c.name, c.email, c.phone].filter(Boolean).join(" · ") || gettext("Unknown") }));
+      if (c.phone && me.has_phone) {
+        card.appendChild(el("button", { type: "button", class: "small call-contact", text: "📞 " + gettext("Call"), onclick: function () {
+          C.api("POST", base + "/contacts/" + c.id + "/call").catch(function (err) { card.appendChild(el("p", { class: "error", text: err.message })); });
+        } }));
+      }
       card.appendChild(el("h5", { text: gettext("History") }));
       card.appendChild(el("ul", { class: "history" }, c.conversations.filter(function (h) { return h.id !== conv.id; }).map(function (h) {
         return el("li", { text: "#" + h.id + " · " + h.channel + " · " + (h.created_at || "").slice(0, 10) + " · " + (h.disposition || h.status) });
@@ -196,6 +205,54 @@
       } }, [el("label", { text: gettext("Same person as") }), other, el("button", { type: "submit", class: "small secondary", text: gettext("Merge") })]));
     }).catch(function () { /* the card is a convenience; the chat works without it */ });
     return panel;
+  }
+
+  /* A call's controls: the phone answers and hangs up; the desktop holds, mutes, transfers,
+     consults, sends digits and pauses the recording while card data is spoken (PCI). */
+  function callControls(conv, error) {
+    var status = el("span", { class: "call-status" });
+    var labels = { ivr: gettext("In the IVR"), queued: gettext("Waiting in queue"), ringing: gettext("Ringing"), connected: gettext("Talking"), held: gettext("On hold"), ended: gettext("Call ended") };
+    function refresh() {
+      C.api("GET", base + "/conversations/" + conv.id + "/call").then(function (c) {
+        status.textContent = "📞 " + (labels[c.status] || c.status) + (c.recording_pauses.some(function (p) { return !p.resumed_at; }) ? " · ⏸ " + gettext("recording paused") : "");
+        bar.dataset.callStatus = c.status;
+        if (c.status !== "ended" && document.body.contains(bar)) { setTimeout(refresh, 2000); }
+      }).catch(function () { /* the call may not exist yet */ });
+    }
+    function control(action, extra) {
+      var payload = Object.assign({ action: action }, extra || {});
+      return C.api("POST", base + "/conversations/" + conv.id + "/call", payload)
+        .then(function () { error.textContent = ""; setTimeout(refresh, 400); })
+        .catch(function (err) { error.textContent = err.message; });
+    }
+    function toggle(cls, on, off, actionOn, actionOff) {
+      var b = el("button", { type: "button", class: "small secondary " + cls, text: on });
+      b.addEventListener("click", function () {
+        var active = b.dataset.active === "1";
+        control(active ? actionOff : actionOn).then(function () { b.dataset.active = active ? "0" : "1"; b.textContent = active ? on : off; });
+      });
+      return b;
+    }
+    var digits = el("input", { class: "dtmf", size: "6", maxlength: "32", placeholder: gettext("Digits") });
+    var number = el("input", { class: "external-number", size: "12", maxlength: "20", placeholder: gettext("Phone number") });
+    var consultee = el("select", { class: "consult-target" }, [el("option", { value: "", text: gettext("Consult agent…") })]
+      .concat(me.agents.map(function (a) { return el("option", { value: String(a.id), text: a.name }); })));
+    var bar = el("div", { class: "call-controls" }, [
+      status,
+      toggle("hold", gettext("Hold"), gettext("Resume"), "hold", "unhold"),
+      toggle("mute", gettext("Mute"), gettext("Unmute"), "mute", "unmute"),
+      toggle("pci", gettext("Pause recording"), gettext("Resume recording"), "record_pause", "record_resume"),
+      el("button", { type: "button", class: "small danger hangup", text: gettext("Hang up"), onclick: function () { control("hangup"); } }),
+      el("span", { class: "group" }, [digits, el("button", { type: "button", class: "small secondary send-dtmf", text: gettext("Send digits"), onclick: function () { control("dtmf", { digits: digits.value }).then(function () { digits.value = ""; }); } })]),
+      el("span", { class: "group" }, [number, el("button", { type: "button", class: "small secondary transfer-number", text: gettext("Transfer to number"), onclick: function () { control("transfer_number", { number: number.value }); } })]),
+      el("span", { class: "group" }, [consultee,
+        el("button", { type: "button", class: "small secondary consult", text: gettext("Consult"), onclick: function () { control("consult", { agent_id: Number(consultee.value) }); } }),
+        el("button", { type: "button", class: "small secondary complete", text: gettext("Complete transfer"), onclick: function () { control("complete"); } }),
+        el("button", { type: "button", class: "small secondary conference", text: gettext("Conference"), onclick: function () { control("conference"); } }),
+        el("button", { type: "button", class: "small secondary cancel-consult", text: gettext("Cancel"), onclick: function () { control("cancel"); } })])
+    ]);
+    refresh();
+    return bar;
   }
 
   /* Platform windows (WhatsApp 24 hours): outside them only approved templates may be sent. */

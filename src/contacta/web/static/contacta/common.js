@@ -93,6 +93,12 @@ window.Contacta = (function () {
     if (a.content_type.indexOf("image/") === 0) {
       return el("a", { href: a.url, target: "_blank", rel: "noopener" }, [el("img", { src: a.url, alt: a.name, class: "preview" })]);
     }
+    if (a.content_type.indexOf("audio/") === 0 || a.content_type.indexOf("video/") === 0) {
+      // Call recordings and voice notes play in place; the link stays for downloading.
+      var kind = a.content_type.indexOf("audio/") === 0 ? "audio" : "video";
+      return el("span", { class: "media" }, [el(kind, { src: a.url, controls: "controls", preload: "metadata", class: "player" }),
+        el("a", { href: a.url, target: "_blank", rel: "noopener", class: "file" }, ["⬇ " + a.name])]);
+    }
     return el("a", { href: a.url, target: "_blank", rel: "noopener", class: "file" }, ["📄 " + a.name]);
   }
 
