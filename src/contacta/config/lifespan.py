@@ -1,5 +1,6 @@
-"""Start background work with the server (single node): the routing loop and, in the demo,
-the traffic generator. Multi-node installs run them in `contacta worker` instead."""
+"""Start background work with the server (single node): the routing loop, the call engine when
+CONTACTA_VOICE=1 and, in the demo, the traffic generator. Multi-node installs run them in
+`contacta worker` and `contacta voice` instead."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ def background_jobs(stop: asyncio.Event) -> list[Awaitable[None]]:
         from contacta.demo.traffic import traffic_loop
 
         jobs.append(traffic_loop(stop))
+    if settings.VOICE_IN_SERVER:
+        from contacta.voice.runner import engine_from_env, run_voice
+
+        jobs.append(run_voice(engine_from_env(), stop))
     return jobs
 
 

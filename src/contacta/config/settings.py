@@ -104,6 +104,9 @@ else:
 # and run `contacta worker` processes instead.
 EMBEDDED_WORKER = env_bool("CONTACTA_EMBEDDED_WORKER", not REDIS_URL)
 TRAFFIC_GENERATOR = env_bool("CONTACTA_TRAFFIC", False)
+# The embedded call engine inside `contacta serve` (single node: real-time events stay in one
+# process); multi-node installs run `contacta voice` beside Redis instead.
+VOICE_IN_SERVER = env_bool("CONTACTA_VOICE", False)
 ROUTING_TICK_SECONDS = float(os.environ.get("CONTACTA_ROUTING_TICK_SECONDS", "0.5"))
 
 AUTH_USER_MODEL = "accounts.User"

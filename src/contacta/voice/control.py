@@ -33,7 +33,7 @@ from contacta.voice.engine.port import (
     EngineEvent,
     PlaybackFinished,
 )
-from contacta.voice.models import CallOutcome, RecordingPolicy
+from contacta.voice.models import CallOutcome, CallStatus, RecordingPolicy
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -440,12 +440,15 @@ class VoiceControl:
             await self.engine.unbridge(live.customer)
             await self._music(live)
             live.phase = "held"
+            await db(services.call_mark, live.call_id, status=CallStatus.HELD)
         elif op == "unhold" and live.phase == "held":
             await self.engine.stop_playback(live.customer)
             await self.engine.bridge([live.customer, live.agent_leg])
             live.phase = "connected"
+            await db(services.call_mark, live.call_id, status=CallStatus.CONNECTED)
         elif op in {"mute", "unmute"}:
             await self.engine.mute(live.agent_leg, op == "mute")
+            await db(services.call_mark, live.call_id, muted=op == "mute")
         elif op == "dtmf":
             digits = str(args.get("digits", ""))
             if not digits or any(d not in "0123456789*#" for d in digits):
@@ -457,9 +460,11 @@ class VoiceControl:
             await self.engine.record_pause(live.recording)
             live.pauses.append({"paused_at": round(time.monotonic() - live.recording_started,
                                                    1), "resumed_at": None})
+            await db(services.call_mark, live.call_id, pauses=live.pauses)
         elif op == "record_resume" and live.recording and live.pauses:
             await self.engine.record_resume(live.recording)
             live.pauses[-1]["resumed_at"] = round(time.monotonic() - live.recording_started, 1)
+            await db(services.call_mark, live.call_id, pauses=live.pauses)
         elif op == "hangup":
             await self.engine.hangup(live.customer, 200)
         elif op == "transfer":

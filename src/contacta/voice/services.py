@@ -160,6 +160,19 @@ def call_position(call_id: int) -> tuple[int, float]:
     return ahead + 1, (ahead + 1) * DEFAULT_AHT_SECONDS / staffed
 
 
+def call_mark(call_id: int, *, status: str | None = None, muted: bool | None = None,
+              pauses: list[dict[str, Any]] | None = None) -> None:
+    """What the desktop shows of a call in progress: held, muted, recording paused."""
+    fields: dict[str, Any] = {}
+    if status is not None:
+        fields["status"] = status
+    if muted is not None:
+        fields["muted"] = muted
+    if pauses is not None:
+        fields["recording_pauses"] = pauses
+    Call.objects.filter(pk=call_id).exclude(status=CallStatus.ENDED).update(**fields)
+
+
 def call_agent_ringing(call_id: int, leg: str) -> None:
     Call.objects.filter(pk=call_id).update(status=CallStatus.RINGING, agent_leg=leg)
 
