@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -27,10 +26,10 @@ from contacta.voice.models import AgentPhone, VoiceInbox
 w = make_world("voze2e", agents=1, offer_timeout=20)
 Tenant.objects.update(language="en")
 inbox = Inbox.objects.create(tenant=w.tenant, name="Line", kind="voice", default_queue=w.queue,
-                             public_key="voze2e-line", provider_account_id="%s")
+                             public_key="voze2e-line", provider_account_id="DID_HERE")
 VoiceInbox.objects.create(tenant=w.tenant, inbox=inbox, language="en", ivr={"welcome": "Hello."})
 AgentPhone.objects.create(tenant=w.tenant, agent=w.agents[0], sip_uri=os.environ["AGENT_PHONE"])
-""" % DID
+""".replace("DID_HERE", DID)
 
 
 @pytest.fixture(scope="module")

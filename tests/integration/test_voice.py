@@ -324,3 +324,61 @@ async def test_two_calls_from_one_caller_id_are_two_conversations(media):
             phone.close()
     assert rows[0].caller == rows[1].caller
     assert rows[0].conversation_id != rows[1].conversation_id
+
+
+async def test_click_to_call_rings_the_agent_then_the_customer(media, monkeypatch):
+    agent = Phone("agent1", answer_after=0.3, play=tone(media / "a.wav", 1000))
+    handset = Phone("cliente", answer_after=0.5, play=tone(media / "c.wav", 440),
+                    record=media / "handset.wav")
+    monkeypatch.setenv("CONTACTA_VOICE_TRUNK", f"127.0.0.1:{handset.port}")
+
+    def place():
+        from contacta.contacts.models import Contact
+        from contacta.voice.services import click_to_call
+
+        w = world_with_phones([agent], flow={})
+        contact = Contact.objects.create(tenant=w.tenant, name="Camila", phone="+573001234567")
+        return w, click_to_call(tenant=w.tenant, agent=w.agents[0], contact_id=contact.pk)
+
+    try:
+        w, call = await sync_to_async(place)()
+        async with voice_running(w.tenant):
+            await until(lambda: Call.objects.filter(pk=call.pk, status="connected").exists(),
+                        timeout=30)
+            await asyncio.sleep(2.5)
+            handset.stop_recording()
+            leg = (await asyncio.to_thread(handset.wait, "call_started"))["call"]
+            handset.send("hangup", call=leg)
+            ended = await until(lambda: Call.objects.filter(pk=call.pk, status="ended").first())
+    finally:
+        agent.close()
+        handset.close()
+    assert agent.events[0]["at"] < handset.events[0]["at"]
+    assert handset.wait("call_started")["called"].startswith("<sip:573001234567@")
+    assert tone_seconds(media / "handset.wav", 1000) >= 1.0  # the customer hears the agent
+    assert ended.outcome == "completed"
+    assert ended.recording_id is not None
+
+
+@pytest.mark.parametrize(("answers", "outcome"), [(True, "answered"), (False, "no_answer")])
+async def test_originate_reports_call_progress(media, monkeypatch, answers, outcome):
+    callee = Phone("destino", answer_after=0.3 if answers else None)
+    monkeypatch.setenv("CONTACTA_VOICE_TRUNK", f"127.0.0.1:{callee.port}")
+
+    def place():
+        from contacta.voice.services import call_originate
+
+        w = world_with_phones([], flow={})
+        return w, call_originate(tenant=w.tenant, to="+573001234567", inbox_id=None,
+                                 queue_id=None, ring_seconds=5)
+
+    try:
+        w, call = await sync_to_async(place)()
+        async with voice_running(w.tenant):
+            done = await until(lambda: Call.objects.filter(pk=call.pk).exclude(
+                outcome="").first(), timeout=20)
+            if answers:  # an answered call waits in the queue for an agent
+                await until(lambda: Call.objects.filter(pk=call.pk, status="queued").exists())
+    finally:
+        callee.close()
+    assert done.outcome == outcome

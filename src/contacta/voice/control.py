@@ -319,8 +319,9 @@ class VoiceControl:
                                                      live.call_id, live.agent_id):
                 await self.engine.hangup(leg, 487)
                 return
-            customer = await self.engine.originate(trunk_uri(live.customer_number),
-                                                   timeout_s=30, near=leg)
+            customer = await self.engine.originate(
+                trunk_uri(live.customer_number), timeout_s=30, near=leg,
+                caller_id=await db(services.caller_id_for, live.call_id))
             live.customer, live.phase = customer, "dial_customer"
             self.by_leg[customer] = live
         elif leg == live.customer and live.phase == "dial_customer":
@@ -483,8 +484,9 @@ class VoiceControl:
                 await self.engine.unbridge(live.customer)
                 await self._music(live)
             live.phase = "external"
-            live.other_leg = await self.engine.originate(trunk_uri(str(args["number"])),
-                                                         timeout_s=30, near=live.customer)
+            live.other_leg = await self.engine.originate(
+                trunk_uri(str(args["number"])), timeout_s=30, near=live.customer,
+                caller_id=await db(services.caller_id_for, live.call_id))
             self.by_leg[live.other_leg] = live
             live.outcome = CallOutcome.TRANSFERRED
             return
@@ -536,7 +538,8 @@ class VoiceControl:
         live = LiveCall(call_id=call_id, tenant_id=tenant_id, phase="originating",
                         kind="originate", queue_id=args.get("queue_id"))
         live.customer = await self.engine.originate(
-            trunk_uri(str(args["to"])), timeout_s=float(args.get("ring_seconds", 30)))
+            trunk_uri(str(args["to"])), timeout_s=float(args.get("ring_seconds", 30)),
+            caller_id=await db(services.caller_id_for, call_id))
         self._track(live, live.customer)
 
     async def _callbacks(self) -> None:

@@ -336,6 +336,16 @@ def outbound_target(call_id: int, agent_id: int) -> tuple[str, str]:
     return phone.sip_uri, call.called
 
 
+def caller_id_for(call_id: int) -> str:
+    """The number customers see when we call them: the voice inbox's outbound caller id (a
+    campaign's own, later), else the inbox's own number."""
+    call = _call(call_id)
+    voice = VoiceInbox.objects.filter(inbox_id=call.inbox_id).first()
+    number = (voice.caller_id if voice and voice.caller_id else
+              call.inbox.provider_account_id)
+    return f"<sip:{number}@contacta.invalid>" if number else ""
+
+
 @dataclass(frozen=True)
 class DueCallback:
     call_id: int
