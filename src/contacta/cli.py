@@ -69,6 +69,14 @@ def smpp_binds() -> None:
 
 
 def demo(host: str, port: int, traffic: bool) -> None:
+    import importlib.util
+    import shutil
+
+    # The phone line runs when its parts are here: the PJSUA2 wheel (x86_64, CPython <= 3.12)
+    # and espeak-ng + sox for the prompts (`make test` installs them; apt-get otherwise).
+    if (importlib.util.find_spec("pjsua2") and shutil.which("espeak-ng") and shutil.which("sox")
+            and "CONTACTA_VOICE" not in os.environ):
+        os.environ["CONTACTA_VOICE"] = "1"
     _django(traffic)
     from django.core.management import call_command
 
@@ -88,6 +96,13 @@ def demo(host: str, port: int, traffic: bool) -> None:
         print(f"    {user:<16} {password:<12} {what}")
     print("\n  Traffic generator:", "on (bots answer unless you sign in as that agent)"
           if traffic else "off")
+    if os.environ.get("CONTACTA_VOICE") == "1":
+        from contacta.demo.seed import DEMO_DID, DEMO_SOFTPHONE_PORT
+
+        sip = os.environ.get("CONTACTA_VOICE_SIP_PORT", "5070")
+        print(f"  Voice: call sip:{DEMO_DID}@127.0.0.1:{sip} from a softphone (baresip, Linphone);"
+              f"\n         agente1's phone is a softphone on 127.0.0.1:{DEMO_SOFTPHONE_PORT}"
+              " (agente2 +1, agente3 +2).")
     print("  Ctrl+C stops.\n", flush=True)
     serve(host, port, traffic)
 

@@ -142,6 +142,33 @@ def _tenant(spec: TenantSpec, supervisor: User) -> Tenant:
     return tenant
 
 
+DEMO_DID = "6015550100"
+DEMO_SOFTPHONE_PORT = 5090  # agente1's softphone; agente2 on 5091, agente3 on 5092
+
+
+def _voice(tenant: Tenant) -> None:
+    """A phone line for the bank: IVR to its two queues; agents 1-3 have softphones."""
+    from contacta.voice.models import AgentPhone, VoiceInbox
+
+    queues = list(Queue.objects.for_tenant(tenant).order_by("pk")[:2])
+    line, _ = Inbox.objects.get_or_create(
+        tenant=tenant, public_key=f"{tenant.slug}-linea",
+        defaults={"name": f"{tenant.name} línea", "kind": "voice", "default_queue": queues[0],
+                  "provider_account_id": DEMO_DID})
+    VoiceInbox.objects.get_or_create(tenant=tenant, inbox=line, defaults={"ivr": {
+        "welcome": f"Bienvenido a {tenant.name}. Esta llamada puede ser grabada.",
+        "menu": {"prompt": f"Para {queues[0].name} marque uno. Para {queues[1].name} "
+                           "marque dos.", "timeout_seconds": 5, "retries": 2,
+                 "invalid": "@invalid", "default": {"queue": queues[0].pk},
+                 "options": {"1": {"queue": queues[0].pk}, "2": {"queue": queues[1].pk}}}}})
+    for number in (1, 2, 3):
+        agent = AgentProfile.objects.for_tenant(tenant).filter(
+            user__username=f"agente{number}").first()
+        if agent is not None:
+            AgentPhone.objects.get_or_create(tenant=tenant, agent=agent, defaults={
+                "sip_uri": f"sip:agente{number}@127.0.0.1:{DEMO_SOFTPHONE_PORT + number - 1}"})
+
+
 @transaction.atomic
 def demo_load() -> list[Tenant]:
     """Create the demo BPO; running it again changes nothing."""
@@ -149,6 +176,7 @@ def demo_load() -> list[Tenant]:
     supervisor = _user("supervisora", "Sofía", DEMO_PASSWORD)
     viewer = _user("cliente.banco", "Cliente Banco", DEMO_PASSWORD)
     tenants = [_tenant(BANK, supervisor), _tenant(TELCO, supervisor)]
+    _voice(tenants[0])
     Membership.objects.get_or_create(tenant=tenants[0], user=viewer,
                                      defaults={"role": Role.CLIENT_VIEWER})
     return tenants

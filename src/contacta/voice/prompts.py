@@ -61,6 +61,17 @@ def speak(text: str, language: str, target: Path) -> Path:
     return target
 
 
+def _phone_audio(tenant_id: int, source: Path) -> Path:
+    """An uploaded recording (WAV, MP3, Ogg...) as 8 kHz mono PCM, converted once by sox."""
+    stamp = hashlib.sha256(f"{source}:{source.stat().st_mtime_ns}".encode()).hexdigest()[:16]
+    target = voice_dir() / "tenants" / str(tenant_id) / "voice" / "uploaded" / f"{stamp}.wav"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["sox", str(source), "-r", "8000", "-c", "1", "-b", "16", str(target)],
+                       check=True, capture_output=True, timeout=60)
+    return target
+
+
 def prompt_path(tenant_id: int, language: str, text: str) -> Path:
     """The audio for a prompt: "@key" is an uploaded recording (or the standard words for that
     key); anything else is spoken text, generated once."""
@@ -69,7 +80,7 @@ def prompt_path(tenant_id: int, language: str, text: str) -> Path:
         uploaded = VoicePrompt.objects.filter(tenant_id=tenant_id, key=key,
                                               language=language).first()
         if uploaded is not None:
-            return Path(uploaded.audio.path)
+            return _phone_audio(tenant_id, Path(uploaded.audio.path))
         text = STANDARD.get(language[:2], STANDARD["es"]).get(key, key)
     digest = hashlib.sha256(f"{language}:{text}".encode()).hexdigest()[:24]
     target = voice_dir() / "tenants" / str(tenant_id) / "voice" / "tts" / language / \

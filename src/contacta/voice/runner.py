@@ -1,7 +1,13 @@
-"""`contacta voice`: the embedded call engine's workers and the call controller, until told
-to stop. Settings from the environment: CONTACTA_VOICE_WORKERS (processes, 4 legs each),
-CONTACTA_VOICE_SIP_HOST and CONTACTA_VOICE_SIP_PORT (the first worker's port; the others
-follow), CONTACTA_VOICE_TRUNK (host:port of the outbound SIP trunk)."""
+"""`contacta voice`: the call engine and the call controller, until told to stop.
+
+Settings from the environment (docs/voice.md):
+- CONTACTA_VOICE_ENGINE: `embedded` (default: PJSUA2 workers) or `asterisk` (ARI);
+- embedded: CONTACTA_VOICE_WORKERS (processes, 4 legs each), CONTACTA_VOICE_SIP_HOST and
+  CONTACTA_VOICE_SIP_PORT (the first worker's port; the others follow);
+- asterisk: CONTACTA_ARI_URL (http://pbx:8088/ari), CONTACTA_ARI_USER, CONTACTA_ARI_PASSWORD,
+  CONTACTA_ARI_APP (the Stasis application, default `contacta`), CONTACTA_ARI_SIP_ENDPOINT;
+- CONTACTA_VOICE_TRUNK: host:port of the outbound SIP trunk (embedded engine).
+"""
 
 from __future__ import annotations
 
@@ -10,22 +16,32 @@ import os
 import signal
 
 from contacta.voice.control import VoiceControl, db
+from contacta.voice.engine.ari import AriEngine
 from contacta.voice.engine.embedded import EmbeddedEngine
+from contacta.voice.engine.port import CallEngine
 
 
-def engine_from_env() -> EmbeddedEngine:
-    return EmbeddedEngine(workers=int(os.environ.get("CONTACTA_VOICE_WORKERS", "2")),
-                          host=os.environ.get("CONTACTA_VOICE_SIP_HOST", "127.0.0.1"),
-                          base_port=int(os.environ.get("CONTACTA_VOICE_SIP_PORT", "5070")))
+def engine_from_env() -> CallEngine:
+    env = os.environ.get
+    if env("CONTACTA_VOICE_ENGINE", "embedded") == "asterisk":
+        return AriEngine(env("CONTACTA_ARI_URL", "http://127.0.0.1:8088/ari"),
+                         app=env("CONTACTA_ARI_APP", "contacta"),
+                         user=env("CONTACTA_ARI_USER", "contacta"),
+                         password=env("CONTACTA_ARI_PASSWORD", ""),
+                         sip_endpoint=env("CONTACTA_ARI_SIP_ENDPOINT", "contacta"))
+    return EmbeddedEngine(workers=int(env("CONTACTA_VOICE_WORKERS", "2")),
+                          host=env("CONTACTA_VOICE_SIP_HOST", "127.0.0.1"),
+                          base_port=int(env("CONTACTA_VOICE_SIP_PORT", "5070")))
 
 
-async def run_voice(engine: EmbeddedEngine, stop: asyncio.Event) -> None:
+async def run_voice(engine: CallEngine, stop: asyncio.Event) -> None:
     from contacta.voice.prompts import music_on_hold
 
     await db(music_on_hold)  # made before the first caller waits for it
     await engine.start()
-    print("contacta voice: SIP on " + ", ".join(engine.addresses) + " (Ctrl+C stops)",
-          flush=True)
+    where = (", ".join(engine.addresses) if isinstance(engine, EmbeddedEngine)
+             else "Asterisk ARI")
+    print(f"contacta voice: SIP on {where} (Ctrl+C stops)", flush=True)
     try:
         await VoiceControl(engine).run(stop)
     finally:
