@@ -83,7 +83,11 @@ def demo(host: str, port: int, traffic: bool) -> None:
     from contacta.demo.seed import DEMO_LOGINS, demo_load
 
     call_command("migrate", verbosity=0)
-    demo_load()
+    tenants = demo_load()
+    if os.environ.get("CONTACTA_VOICE") == "1":  # the prompts, made at install as a PBX does
+        from contacta.voice.prompts import generate_standard
+
+        generate_standard([t.pk for t in tenants])
     base = f"http://{host}:{port}"
     print(f"\nContacta demo running at {base}\n")
     print(f"  Agent desktop:   {base}/agent/")

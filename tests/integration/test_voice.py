@@ -24,6 +24,7 @@ from contacta.testing.sipp import customer_scenario, run_sipp
 from contacta.voice.control import VoiceControl
 from contacta.voice.engine.embedded import EmbeddedEngine
 from contacta.voice.models import AgentPhone, Call, VoiceInbox
+from contacta.voice.services import voice_command
 from tests.factories import make_world
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio,
@@ -382,3 +383,70 @@ async def test_originate_reports_call_progress(media, monkeypatch, answers, outc
     finally:
         callee.close()
     assert done.outcome == outcome
+
+
+async def test_consult_then_complete_hands_the_caller_to_the_second_agent(media):
+    agents = [Phone("agent1", play=tone(media / "a1.wav", 1000)),
+              Phone("agent2", play=tone(media / "a2.wav", 1500),
+                    record=media / "agent2-heard.wav")]
+    customer = Phone("cliente", answer_after=None, play=tone(media / "c.wav", 440),
+                     record=media / "customer-heard.wav")
+    try:
+        w = await sync_to_async(world_with_phones)(agents, flow={"welcome": "Hola."})
+        await sync_to_async(agent_state_set)(w.tenant, w.agents[1], status="offline")
+        async with voice_running(w.tenant) as engine:
+            call = customer.dial(f"sip:{DID}@{engine.addresses[0]}")
+            row = await until(lambda: Call.objects.filter(status="connected").first(),
+                              timeout=30)
+            conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+            await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv, op="consult",
+                                               args={"agent_id": w.agents[1].pk,
+                                                     "uri": agents[1].uri})
+            await asyncio.to_thread(agents[1].wait, "media_ready", 15)
+            await asyncio.sleep(2)  # the agents talk; the caller hears music
+            await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv,
+                                               op="complete")
+            await until(lambda: agents[0].count("call_ended") == 1, timeout=15)
+            handed = await sync_to_async(Conversation.objects.get)(pk=conv.pk)
+            assert handed.assignee_id == w.agents[1].pk  # the conversation went with the call
+            await asyncio.sleep(2.5)  # the caller and the second agent talk
+            customer.stop_recording()
+            agents[1].stop_recording()
+            customer.send("hangup", call=call)
+            await until(lambda: Call.objects.filter(pk=row.pk, status="ended").exists())
+    finally:
+        for phone in (*agents, customer):
+            phone.close()
+    assert tone_seconds(media / "customer-heard.wav", 1500) >= 1.0  # the caller reached agent 2
+    assert tone_seconds(media / "agent2-heard.wav", 440) >= 1.0
+
+
+async def test_conference_lets_all_three_hear_each_other(media):
+    agents = [Phone("agent1", play=tone(media / "a1.wav", 1000),
+                    record=media / "agent1-heard.wav"),
+              Phone("agent2", play=tone(media / "a2.wav", 1500))]
+    customer = Phone("cliente", answer_after=None, play=tone(media / "c.wav", 440))
+    try:
+        w = await sync_to_async(world_with_phones)(agents, flow={"welcome": "Hola."})
+        await sync_to_async(agent_state_set)(w.tenant, w.agents[1], status="offline")
+        async with voice_running(w.tenant) as engine:
+            call = customer.dial(f"sip:{DID}@{engine.addresses[0]}")
+            row = await until(lambda: Call.objects.filter(status="connected").first(),
+                              timeout=30)
+            conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+            await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv, op="consult",
+                                               args={"agent_id": w.agents[1].pk,
+                                                     "uri": agents[1].uri})
+            await asyncio.to_thread(agents[1].wait, "media_ready", 15)
+            await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv,
+                                               op="conference")
+            await asyncio.sleep(4)
+            agents[0].stop_recording()
+            customer.send("hangup", call=call)
+            await until(lambda: Call.objects.filter(pk=row.pk, status="ended").exists())
+    finally:
+        for phone in (*agents, customer):
+            phone.close()
+    heard = media / "agent1-heard.wav"  # agent 1 hears the caller and agent 2 at once
+    assert tone_seconds(heard, 440, threshold=0.2) >= 1.0
+    assert tone_seconds(heard, 1500, threshold=0.2) >= 1.0

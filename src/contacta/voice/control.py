@@ -521,9 +521,11 @@ class VoiceControl:
                 await self.engine.record_add(live.recording, live.other_leg)
             live.phase = "connected"
             if op == "complete":
-                leg = live.agent_leg
+                leg, first_agent = live.agent_leg, live.agent_id
                 live.agent_leg, live.other_leg = live.other_leg, ""
                 live.agent_id = live.other_agent_id
+                if live.agent_id is not None:
+                    await db(services.call_handover, live.call_id, first_agent, live.agent_id)
                 await self.engine.hangup(leg, 200)
 
     # --- outbound --------------------------------------------------------------------------

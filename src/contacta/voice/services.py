@@ -31,6 +31,7 @@ from contacta.conversations.services import (
     conversation_accept,
     conversation_for_identity,
     conversation_offer_expire,
+    conversation_transfer,
 )
 from contacta.errors import ConflictError, DomainError, NotFoundError
 from contacta.routing.hours import queue_is_open
@@ -171,6 +172,22 @@ def call_mark(call_id: int, *, status: str | None = None, muted: bool | None = N
     if pauses is not None:
         fields["recording_pauses"] = pauses
     Call.objects.filter(pk=call_id).exclude(status=CallStatus.ENDED).update(**fields)
+
+
+def call_handover(call_id: int, from_agent_id: int | None, to_agent_id: int) -> None:
+    """A consultative transfer completed: the conversation is the second agent's now (one
+    transaction, so routing never sees it waiting in between)."""
+    call = _call(call_id)
+    conv = call.conversation
+    if conv is None or from_agent_id is None:
+        return
+    agents = AgentProfile.objects.for_tenant(call.tenant)
+    with transaction.atomic():
+        moved = conversation_transfer(tenant=call.tenant, conversation=conv,
+                                      by=agents.get(pk=from_agent_id),
+                                      agent=agents.get(pk=to_agent_id), supervising=True)
+        conversation_accept(tenant=call.tenant, conversation=moved,
+                            agent=agents.get(pk=to_agent_id))
 
 
 def call_agent_ringing(call_id: int, leg: str) -> None:

@@ -241,6 +241,7 @@
       status,
       toggle("hold", gettext("Hold"), gettext("Resume"), "hold", "unhold"),
       toggle("mute", gettext("Mute"), gettext("Unmute"), "mute", "unmute"),
+      el("button", { type: "button", class: "small secondary record", text: gettext("Record"), onclick: function () { control("record_start"); } }),
       toggle("pci", gettext("Pause recording"), gettext("Resume recording"), "record_pause", "record_resume"),
       el("button", { type: "button", class: "small danger hangup", text: gettext("Hang up"), onclick: function () { control("hangup"); } }),
       el("span", { class: "group" }, [digits, el("button", { type: "button", class: "small secondary send-dtmf", text: gettext("Send digits"), onclick: function () { control("dtmf", { digits: digits.value }).then(function () { digits.value = ""; }); } })]),
