@@ -4,6 +4,7 @@ call-progress results (what the outbound dialer builds on)."""
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
@@ -78,9 +79,10 @@ def conversation_call_control(request: HttpRequest, tenant: str, conversation_id
         agent = get_or_404(AgentProfile.objects.for_tenant(t), payload.agent_id or 0,
                            "agent_id")
         phone = AgentPhone.objects.for_tenant(t).filter(agent=agent).first()
-        if phone is None:
-            raise DomainError("that agent has no phone", field="agent_id")
-        args = {"agent_id": agent.pk, "uri": phone.sip_uri}
+        target = phone.target(timezone.now()) if phone is not None else ""
+        if not target:
+            raise DomainError("that agent's phone is not reachable", field="agent_id")
+        args = {"agent_id": agent.pk, "uri": target}
     command = voice_command(tenant=t, conversation=conv, op=op, args=args)
     return Status(202, {"command_id": command.pk, "action": payload.action})
 

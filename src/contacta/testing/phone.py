@@ -32,7 +32,8 @@ def tone(path: Path, frequency: int, seconds: float = 30.0) -> Path:
 
 class Phone:
     def __init__(self, name: str = "phone", *, answer_after: float | None = 0.5,
-                 play: Path | None = None, record: Path | None = None) -> None:
+                 play: Path | None = None, record: Path | None = None,
+                 register: tuple[str, str, str] | None = None) -> None:
         self.port = free_udp_port()
         self.uri = f"sip:{name}@127.0.0.1:{self.port}"
         self.answer_after, self.play_file, self.record_file = answer_after, play, record
@@ -42,8 +43,8 @@ class Phone:
         self._lock = threading.Lock()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "contacta.voice.engine.pjsua_worker", "--port",
-             str(self.port), "--name", name], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, text=True)
+             str(self.port), "--name", name, *(("--register", *register) if register else ())],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self._ready = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
         if not self._ready.wait(15):

@@ -3,6 +3,8 @@ phones, and one row per call leg story (a Call), kept beside the conversation it
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -68,10 +70,34 @@ class VoicePrompt(TenantOwned):
 
 
 class AgentPhone(TenantOwned):
-    """Where an agent's calls ring: a registered softphone or desk phone's SIP URI."""
+    """Where an agent's calls ring: a fixed SIP address (a desk phone), or a SIP account that
+    a softphone registers to Contacta's registrar (then calls go where it registered from)."""
 
     agent = models.OneToOneField(AgentProfile, on_delete=models.CASCADE, related_name="phone")
-    sip_uri = models.CharField(_("SIP address"), max_length=200)
+    sip_uri = models.CharField(_("SIP address"), max_length=200, blank=True)
+    # A SIP account: user name (unique in the installation) and HA1 = MD5(user:realm:password),
+    # what digest authentication needs (RFC 3261 section 22), never the password itself.
+    sip_user = models.CharField(_("SIP user"), max_length=64, blank=True)
+    sip_ha1 = models.CharField(max_length=32, blank=True)
+    registered_contact = models.CharField(max_length=200, blank=True)
+    registered_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["sip_user"], condition=~models.Q(sip_user=""), name="one_sip_user")]
+
+    def set_password(self, password: str) -> None:
+        from contacta.voice.registrar import REALM, ha1
+
+        self.sip_ha1 = ha1(self.sip_user, REALM, password)
+
+    def target(self, now: datetime) -> str:
+        """Where to ring now: the fixed address, else the live registration."""
+        if self.sip_uri:
+            return self.sip_uri
+        if self.registered_contact and self.registered_until and self.registered_until > now:
+            return self.registered_contact
+        return ""
 
 
 class CallStatus(models.TextChoices):

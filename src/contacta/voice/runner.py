@@ -34,17 +34,44 @@ def engine_from_env() -> CallEngine:
                           base_port=int(env("CONTACTA_VOICE_SIP_PORT", "5070")))
 
 
+async def start_registrar(host: str, port: int) -> asyncio.DatagramTransport:
+    """Agents' softphones register their SIP accounts here (UDP)."""
+    from contacta.voice import services
+    from contacta.voice.registrar import Registrar
+
+    async def lookup(user: str) -> str | None:
+        return await db(services.registrar_lookup, user)
+
+    async def bind(user: str, contact: str, expires: int) -> None:
+        await db(services.registrar_bind, user, contact, expires)
+
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+        lambda: Registrar(lookup, bind), local_addr=(host, port))
+    return transport
+
+
 async def run_voice(engine: CallEngine, stop: asyncio.Event) -> None:
     from contacta.voice.prompts import music_on_hold
 
     await db(music_on_hold)  # made before the first caller waits for it
     await engine.start()
+    registrar = None
+    if isinstance(engine, EmbeddedEngine):  # Asterisk registers phones itself
+        port = int(os.environ.get("CONTACTA_VOICE_REGISTRAR_PORT", "5060"))
+        try:
+            registrar = await start_registrar(engine.host, port)
+            print(f"contacta voice: registrar on {engine.host}:{port}", flush=True)
+        except OSError as exc:
+            print(f"contacta voice: no registrar ({exc.strerror}); fixed phone addresses only",
+                  flush=True)
     where = (", ".join(engine.addresses) if isinstance(engine, EmbeddedEngine)
              else "Asterisk ARI")
     print(f"contacta voice: SIP on {where} (Ctrl+C stops)", flush=True)
     try:
         await VoiceControl(engine).run(stop)
     finally:
+        if registrar is not None:
+            registrar.close()
         await engine.stop()
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -132,9 +132,9 @@ def calls_routing_view(call_ids: list[int]) -> dict[int, QueueView]:
                         "conversation__assignee_id"))
     offered = {r["conversation__offered_to_id"] for r in rows
                if r["conversation__status"] == Status.OFFERED}
-    phones = dict(AgentPhone.objects.filter(agent_id__in=offered)
-                  .values_list("agent_id", "sip_uri"))
     now = timezone.now()
+    phones = {phone.agent_id: phone.target(now)
+              for phone in AgentPhone.objects.filter(agent_id__in=offered)}
     views = {}
     for row in rows:
         status = row["conversation__status"]
@@ -316,8 +316,11 @@ def click_to_call(*, tenant: Tenant, agent: AgentProfile, contact_id: int,
         raise NotFoundError("no such contact", field="contact_id")
     if not contact.phone:
         raise DomainError("the contact has no phone number", field="contact_id")
-    if not AgentPhone.objects.for_tenant(tenant).filter(agent=agent).exists():
+    phone = AgentPhone.objects.for_tenant(tenant).filter(agent=agent).first()
+    if phone is None:
         raise DomainError("you have no phone configured", field="agent")
+    if not phone.target(timezone.now()):
+        raise DomainError("your softphone is not registered", field="agent")
     inboxes = Inbox.objects.for_tenant(tenant).filter(kind=InboxKind.VOICE, is_active=True)
     inbox = inboxes.filter(pk=inbox_id).first() if inbox_id else inboxes.first()
     if inbox is None:
@@ -350,7 +353,7 @@ def outbound_target(call_id: int, agent_id: int) -> tuple[str, str]:
     """The agent's phone and the customer's number, for click-to-call."""
     call = _call(call_id)
     phone = AgentPhone.objects.for_tenant(call.tenant).get(agent_id=agent_id)
-    return phone.sip_uri, call.called
+    return phone.target(timezone.now()), call.called
 
 
 def caller_id_for(call_id: int) -> str:
@@ -382,9 +385,9 @@ def callbacks_offered() -> list[DueCallback]:
         assert call.conversation is not None
         agent_id = call.conversation.offered_to_id
         phone = AgentPhone.objects.filter(tenant_id=call.tenant_id, agent_id=agent_id).first()
-        if agent_id is not None and phone is not None:
-            due.append(DueCallback(call.pk, call.tenant_id, agent_id, phone.sip_uri,
-                                   call.caller))
+        target = phone.target(timezone.now()) if phone is not None else ""
+        if agent_id is not None and target:
+            due.append(DueCallback(call.pk, call.tenant_id, agent_id, target, call.caller))
     return due
 
 
@@ -426,3 +429,16 @@ def call_originated_answered(call_id: int) -> Arrival:
                    closed_message="", voicemail=False,
                    callback_digit=voice.callback_digit if voice else "*",
                    comfort_interval_seconds=voice.comfort_interval_seconds if voice else 30)
+
+
+def registrar_lookup(sip_user: str) -> str | None:
+    """The HA1 of a SIP account (any tenant: SIP users are unique in the installation)."""
+    phone = AgentPhone.objects.filter(sip_user=sip_user).exclude(sip_ha1="").first()
+    return phone.sip_ha1 if phone else None
+
+
+def registrar_bind(sip_user: str, contact: str, expires_seconds: int) -> None:
+    """A softphone registered (or unregistered, with 0): where the agent's calls ring."""
+    until = timezone.now() + timedelta(seconds=expires_seconds) if expires_seconds else None
+    AgentPhone.objects.filter(sip_user=sip_user).update(
+        registered_contact=contact if expires_seconds else "", registered_until=until)

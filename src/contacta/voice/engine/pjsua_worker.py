@@ -104,6 +104,9 @@ class Account(pj.Account):  # type: ignore[misc]
     def onIncomingCall(self, prm: Any) -> None:  # noqa: N802
         self.worker.incoming(prm.callId)
 
+    def onRegState(self, prm: Any) -> None:  # noqa: N802 - a softphone's registration
+        emit("registration", code=int(prm.code), expires=int(prm.expiration))
+
 
 @dataclass
 class Recording:
@@ -394,11 +397,19 @@ def _endpoint(host: str, port: int) -> pj.Endpoint:
     return endpoint
 
 
-def serve(host: str, port: int, name: str, rtp_port: int) -> None:
+def serve(host: str, port: int, name: str, rtp_port: int,
+          register: tuple[str, str, str] | None = None) -> None:
+    """register: (registrar host:port, SIP user, password) to act as an agent's softphone."""
     endpoint = _endpoint(host, port)
     worker = Worker(name)
     account_config = pj.AccountConfig()
     account_config.idUri = f"sip:contacta@{host}:{port}"
+    if register is not None:
+        registrar, user, password = register
+        account_config.idUri = f"sip:{user}@{registrar}"
+        account_config.regConfig.registrarUri = f"sip:{registrar}"
+        account_config.sipConfig.authCreds.append(
+            pj.AuthCredInfo("digest", "*", user, 0, password))
     account_config.mediaConfig.transportConfig.boundAddress = host
     # RTP ports of our own: every PJSUA2 process starts at 4000 by default, and two processes
     # sharing a UDP port (SO_REUSEADDR) each get only some of its packets: one-way audio.
@@ -447,10 +458,13 @@ def main() -> None:
     parser.add_argument("--name", default="w0")
     parser.add_argument("--rtp-port", type=int, default=0,
                         help="first RTP port (default: derived from the SIP port)")
+    parser.add_argument("--register", nargs=3, metavar=("REGISTRAR", "USER", "PASSWORD"),
+                        help="register as a softphone (tests and benchmarks)")
     options = parser.parse_args()
     _own_stdout()
     rtp_port = options.rtp_port or rtp_base_for(options.port)
-    serve(options.host, options.port, options.name, rtp_port)
+    serve(options.host, options.port, options.name, rtp_port,
+          tuple(options.register) if options.register else None)
 
 
 def rtp_base_for(sip_port: int) -> int:
