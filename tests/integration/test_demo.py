@@ -75,7 +75,7 @@ def test_bots_stand_aside_for_a_human_at_the_desktop():
     assert not AgentProfile.objects.filter(status="available").exists()
     human = AgentProfile.objects.get(tenant__slug="banco-andino", user__username="agente1")
     agent_state_set(human.tenant, human, status="available")
-    inbox = Inbox.objects.get(tenant=human.tenant)
+    inbox = Inbox.objects.get(tenant=human.tenant, kind="webchat")
     conv = conversation_start(tenant=human.tenant, inbox=inbox,
                               visitor_token="human-desk-visitor-01", email="x@example.com")
     message_receive(tenant=human.tenant, conversation=conv, body="Hola")
@@ -86,3 +86,18 @@ def test_bots_stand_aside_for_a_human_at_the_desktop():
     traffic_step(rng, spawn_probability=0.0)
     conv.refresh_from_db()
     assert conv.status == Status.OFFERED  # the bot did not click accept for the human
+
+
+def test_the_demo_bank_has_a_phone_line_with_a_valid_ivr():
+    from contacta.core.voice.ivr import validate
+    from contacta.voice.models import AgentPhone, VoiceInbox
+
+    demo_load()
+    demo_load()  # twice: nothing duplicated
+    (line,) = VoiceInbox.objects.all()
+    assert line.inbox.provider_account_id == "6015550100"
+    queues = set(Queue.objects.filter(tenant=line.tenant).values_list("pk", flat=True))
+    assert validate(line.ivr, queues) == line.ivr
+    assert AgentPhone.objects.filter(tenant=line.tenant).count() == 3
+    traffic_step(random.Random(2), spawn_probability=1.0)
+    assert not Conversation.objects.filter(inbox=line.inbox).exists()  # bots only chat

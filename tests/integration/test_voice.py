@@ -18,12 +18,13 @@ from contacta.conversations.models import Conversation
 from contacta.conversations.services import conversation_close, conversation_transfer
 from contacta.routing.services import agent_state_set
 from contacta.routing.worker import routing_tick
-from contacta.testing.audio import tone_seconds
+from contacta.testing.audio import any_tone_seconds, tone_seconds
 from contacta.testing.phone import Phone, free_udp_port, tone
 from contacta.testing.sipp import customer_scenario, run_sipp
 from contacta.voice.control import VoiceControl
 from contacta.voice.engine.embedded import EmbeddedEngine
 from contacta.voice.models import AgentPhone, Call, VoiceInbox
+from contacta.voice.prompts import NOTE_HZ
 from contacta.voice.services import voice_command
 from tests.factories import make_world
 
@@ -171,9 +172,9 @@ async def test_sipp_customer_digits_and_abandon_in_queue(media):
     assert conv.assignee_id is None
 
 
-async def test_rona_rings_the_next_agent(media):
+async def test_rona_rings_the_next_agent_while_the_caller_hears_music(media):
     agents = [Phone("agent1", answer_after=None), Phone("agent2", answer_after=0.3)]
-    customer = Phone("cliente", answer_after=None)
+    customer = Phone("cliente", answer_after=None, record=media / "waiting.wav")
     try:
         w = await sync_to_async(world_with_phones)(agents, offer_timeout=4,
                                                    flow={"welcome": "Hola."})
@@ -182,11 +183,14 @@ async def test_rona_rings_the_next_agent(media):
             row = await until(lambda: Call.objects.filter(status="connected").first(),
                               timeout=40)
             conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+            customer.stop_recording()
             customer.send("hangup", call=call)
             await until(lambda: Call.objects.filter(status="ended").exists())
     finally:
         for phone in (*agents, customer):
             phone.close()
+    # While agent 1's phone rang for nothing, the caller heard the music on hold.
+    assert any_tone_seconds(media / "waiting.wav", list(NOTE_HZ.values())) >= 1.5
     assert agents[0].count("call_started") == 1  # it rang, nobody answered: RONA
     assert agents[0].count("call_ended") == 1
     assert conv.assignee_id == w.agents[1].pk

@@ -14,7 +14,7 @@ from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 from django.utils import timezone
 
-from contacta.connectors.models import Inbox, InboxRule
+from contacta.connectors.models import Inbox, InboxKind, InboxRule
 from contacta.conversations.models import Conversation, Direction, Message, Status
 from contacta.conversations.services import (
     conversation_accept,
@@ -53,8 +53,9 @@ def _is_simulated(conv: Conversation) -> bool:
 
 
 def _spawn_customer(rng: random.Random) -> None:
-    inboxes = list(Inbox.objects.filter(is_active=True, tenant__is_active=True)
-                   .select_related("tenant"))
+    # Simulated customers chat on the web; the phone line is for real callers.
+    inboxes = list(Inbox.objects.filter(is_active=True, tenant__is_active=True,
+                                        kind=InboxKind.WEBCHAT).select_related("tenant"))
     if not inboxes:
         return
     inbox = rng.choice(inboxes)

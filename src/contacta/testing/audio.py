@@ -53,3 +53,22 @@ def tone_seconds(path: Path, frequency: float, *, window_s: float = 0.5,
         if energy and 2 * abs(term) ** 2 / (window.size * energy) > threshold:
             found += 1
     return found * window_s
+
+
+def any_tone_seconds(path: Path, frequencies: list[float], *, window_s: float = 0.25,
+                     threshold: float = 0.25) -> float:
+    """How long one of several tones dominates (music on hold: its notes one after another)."""
+    data, rate = samples(path)
+    size = int(window_s * rate)
+    found = 0
+    n = np.arange(size)
+    for start in range(0, max(0, data.size - size + 1), size):
+        window = data[start:start + size]
+        energy = float(np.sum(window ** 2))
+        if not energy:
+            continue
+        best = max(2 * abs(np.sum(window * np.exp(-2j * math.pi * f * n / rate))) ** 2
+                   / (size * energy) for f in frequencies)
+        if best > threshold:
+            found += 1
+    return found * window_s

@@ -90,16 +90,20 @@ def prompt_path(tenant_id: int, language: str, text: str) -> Path:
     return target
 
 
+MUSIC_NOTES = ["C4", "E4", "G4", "E4", "A3", "C4", "E4", "C4", "F3", "A3", "C4", "A3",
+               "G3", "B3", "D4", "B3"]
+NOTE_HZ = {"F3": 174.61, "G3": 196.0, "A3": 220.0, "B3": 246.94, "C4": 261.63, "D4": 293.66,
+           "E4": 329.63, "G4": 392.0}  # what a test listens for to know music is playing
+
+
 def music_on_hold() -> Path:
     """A calm loop of soft plucked notes (sox synth), made once per installation."""
     target = voice_dir() / "voice" / "music-on-hold.wav"
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    notes = ["C4", "E4", "G4", "E4", "A3", "C4", "E4", "C4", "F3", "A3", "C4", "A3",
-             "G3", "B3", "D4", "B3"]
     parts: list[str] = []
-    for index, note in enumerate(notes):
+    for index, note in enumerate(MUSIC_NOTES):
         part = target.with_name(f"moh-{index}.wav")
         subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(part), "synth",
                         "0.5", "pluck", note, "vol", "0.6"], check=True, capture_output=True,
