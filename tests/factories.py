@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from contacta.accounts.models import ApiToken, User
 from contacta.connectors.models import Inbox, InboxRule
@@ -74,3 +75,20 @@ def make_world(slug: str, *, agents: int = 2, offer_timeout: int = 30, wrap_up: 
     Membership.objects.create(tenant=tenant, user=admin, role=Role.TENANT_ADMIN)
     _, raw = ApiToken.issue(admin, "tests", tenant=tenant)
     return World(tenant, queue, other, inbox, profiles, supervisor, viewer, admin, raw, skill)
+
+
+def taken_by_agent(world: World, inbox: Inbox, agent_index: int = 0) -> tuple[Any, Any]:
+    """The inbox's waiting conversation, routed to and accepted by one of the world's agents."""
+    from django.utils import timezone
+
+    from contacta.conversations.models import Conversation
+    from contacta.conversations.services import conversation_accept
+    from contacta.routing.services import agent_state_set
+    from contacta.routing.worker import routing_tick
+
+    agent = world.agents[agent_index]
+    agent_state_set(world.tenant, agent, status="available")
+    routing_tick(world.tenant, timezone.now())
+    conv = conversation_accept(tenant=world.tenant, agent=agent,
+                               conversation=Conversation.objects.get(inbox=inbox))
+    return conv, agent

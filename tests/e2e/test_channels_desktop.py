@@ -29,6 +29,7 @@ from contacta.connectors.sms.smpp import gsm
 from contacta.connectors.sms.twilio_inbound import decode_form, signature
 from contacta.connectors.telegram.adapter import SECRET_HEADER
 from contacta.testing.live_server import free_port, live_server
+from contacta.testing.mail import Sink
 from contacta.testing.provider_server import ProviderServer
 from tests.e2e.test_webchat_flow import login
 
@@ -66,15 +67,6 @@ def provider_reply(path, body, count):
     if path.endswith("/Messages.json"):
         return 201, {"sid": f"SME2E{count}", "status": "queued"}
     return 200, {"recipient_id": "6843212345678901", "message_id": f"m_E2E{count}"}
-
-
-class Sink:
-    def __init__(self):
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.messages.append(envelope.original_content)
-        return "250 OK"
 
 
 class Smsc:

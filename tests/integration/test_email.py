@@ -26,21 +26,11 @@ from contacta.conversations.models import Conversation, Message
 from contacta.conversations.services import conversation_accept, message_send
 from contacta.routing.services import agent_state_set
 from contacta.routing.worker import routing_tick
+from contacta.testing.mail import Sink
 from tests.factories import make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FIXTURES = Path(email_connector.__file__).parent / "fixtures"
-
-
-class Sink:
-    """An SMTP server that keeps what it is sent (the customer's mail provider)."""
-
-    def __init__(self):
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.messages.append(envelope.original_content)
-        return "250 OK"
 
 
 def free_port():

@@ -19,7 +19,7 @@ from contacta.conversations.services import conversation_accept, message_send
 from contacta.routing.services import agent_state_set
 from contacta.routing.worker import routing_tick
 from contacta.testing.provider_server import ProviderServer
-from tests.factories import make_world
+from tests.factories import make_world, taken_by_agent
 
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(sms.__file__).parent / "fixtures"
@@ -128,10 +128,7 @@ def test_mms_media_both_ways(world, client, aggregator, settings):
     (path, headers), = aggregator.fetches
     assert path == MEDIA_PATH
     assert headers["Authorization"].startswith("Basic ")  # media read with the account's key
-    agent = world.agents[0]
-    agent_state_set(world.tenant, agent, status="available")
-    routing_tick(world.tenant, timezone.now())
-    conv = conversation_accept(tenant=world.tenant, conversation=conv, agent=agent)
+    conv, agent = taken_by_agent(world, world.extra["inbox"])
     settings.PUBLIC_URL = "https://contacta.example.com"
     sent = attachment_store(tenant=world.tenant, conversation=conv,
                             upload=SimpleUploadedFile("recibo.jpg", JPEG))
@@ -146,11 +143,7 @@ def test_mms_media_both_ways(world, client, aggregator, settings):
 def test_options_on_a_channel_without_buttons_are_a_numbered_list(world, client, aggregator):
     post(client, "incoming")
     inbound_process(world.tenant, timezone.now())
-    agent = world.agents[0]
-    agent_state_set(world.tenant, agent, status="available")
-    routing_tick(world.tenant, timezone.now())
-    conv = conversation_accept(tenant=world.tenant, agent=agent,
-                               conversation=Conversation.objects.get(inbox=world.extra["inbox"]))
+    conv, agent = taken_by_agent(world, world.extra["inbox"])
     message_send(tenant=world.tenant, conversation=conv, agent=agent, body="Responda con:",
                  options=["Pagar hoy", "Acordar fecha"])
     outbox_send(world.tenant, timezone.now())

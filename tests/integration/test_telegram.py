@@ -21,7 +21,7 @@ from contacta.conversations.services import conversation_accept, message_send
 from contacta.routing.services import agent_state_set
 from contacta.routing.worker import routing_tick
 from contacta.testing.provider_server import ProviderServer
-from tests.factories import make_world
+from tests.factories import make_world, taken_by_agent
 
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(telegram.__file__).parent / "fixtures"
@@ -118,15 +118,15 @@ def test_a_malformed_stored_update_is_kept_with_its_reason(world, client):
     assert event.error.startswith("malformed")
 
 
-def answered(world, client):
+def taken(world, client):
     inbox = world.extra["inbox"]
     post(client, inbox, fixture("text_message"), TelegramAdapter.webhook_secret(inbox))
     inbound_process(world.tenant, timezone.now())
-    agent = world.agents[0]
-    agent_state_set(world.tenant, agent, status="available")
-    routing_tick(world.tenant, timezone.now())
-    conv = conversation_accept(tenant=world.tenant,
-                               conversation=Conversation.objects.get(inbox=inbox), agent=agent)
+    return taken_by_agent(world, inbox)
+
+
+def answered(world, client):
+    conv, agent = taken(world, client)
     return message_send(tenant=world.tenant, conversation=conv, agent=agent,
                         body="Con gusto, Mariana. Su saldo es $1.250.000")
 
@@ -215,15 +215,8 @@ def test_photos_come_in_and_go_out(world, client, bot_api):
     assert reply.status == "sent"
 
 
-def test_options_become_an_inline_keyboard_and_a_press_comes_back(world, client, bot_api):
-    inbox = world.extra["inbox"]
-    post(client, inbox, fixture("text_message"), TelegramAdapter.webhook_secret(inbox))
-    inbound_process(world.tenant, timezone.now())
-    agent = world.agents[0]
-    agent_state_set(world.tenant, agent, status="available")
-    routing_tick(world.tenant, timezone.now())
-    conv = conversation_accept(tenant=world.tenant, agent=agent,
-                               conversation=Conversation.objects.get(inbox=inbox))
+def test_options_become_an_inline_keyboard(world, client, bot_api):
+    conv, agent = taken(world, client)
     message_send(tenant=world.tenant, conversation=conv, agent=agent,
                  body="¿Cómo prefiere pagar?", options=["PSE", "Tarjeta de crédito"])
     outbox_send(world.tenant, timezone.now())

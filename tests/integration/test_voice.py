@@ -57,25 +57,33 @@ def world_with_phones(agent_phones: list[Phone], *, offer_timeout: int = 8,
 
 
 @contextlib.asynccontextmanager
-async def voice_running(tenant, workers: int = 1):
-    """The engine and the controller, with the routing worker ticking as `contacta serve`."""
-    engine = EmbeddedEngine(workers=workers, base_port=free_udp_port())
-    await engine.start()
+async def controlling(engine, tenant):
+    """The call controller over a started engine, with the routing worker ticking as
+    `contacta serve` does; the engine is stopped at the end."""
     stop = asyncio.Event()
-    control = VoiceControl(engine, tick_seconds=0.1)
 
     async def route() -> None:
         while not stop.is_set():
             await sync_to_async(routing_tick)(tenant, timezone.now())
             await asyncio.sleep(0.2)
 
-    tasks = [asyncio.create_task(control.run(stop)), asyncio.create_task(route())]
+    tasks = [asyncio.create_task(VoiceControl(engine, tick_seconds=0.1).run(stop)),
+             asyncio.create_task(route())]
     try:
         yield engine
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
         await engine.stop()
+
+
+@contextlib.asynccontextmanager
+async def voice_running(tenant, workers: int = 1):
+    """The embedded engine (PJSUA2 workers on loopback) under the controller."""
+    engine = EmbeddedEngine(workers=workers, base_port=free_udp_port())
+    await engine.start()
+    async with controlling(engine, tenant):
+        yield engine
 
 
 async def until(check, timeout=20.0, every=0.1):
@@ -389,6 +397,31 @@ async def test_originate_reports_call_progress(media, monkeypatch, answers, outc
     assert done.outcome == outcome
 
 
+async def consulting(media, agents, customer, then):
+    """A caller talking to agent 1, who consults agent 2 (the caller on hold), then `then`."""
+    w = await sync_to_async(world_with_phones)(agents, flow={"welcome": "Hola."})
+    await sync_to_async(agent_state_set)(w.tenant, w.agents[1], status="offline")
+    async with voice_running(w.tenant) as engine:
+        call = customer.dial(f"sip:{DID}@{engine.addresses[0]}")
+        row = await until(lambda: Call.objects.filter(status="connected").first(), timeout=30)
+        conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+        await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv, op="consult",
+                                           args={"agent_id": w.agents[1].pk,
+                                                 "uri": agents[1].uri})
+        await asyncio.to_thread(agents[1].wait, "media_ready", 15)
+        await asyncio.sleep(2)  # the agents talk; the caller hears music
+        await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv, op=then)
+        if then == "complete":  # agent 1's phone is hung up; agent 2 has the conversation
+            await until(lambda: agents[0].count("call_ended") == 1, timeout=15)
+            handed = await sync_to_async(Conversation.objects.get)(pk=conv.pk)
+            assert handed.assignee_id == w.agents[1].pk  # the conversation went with the call
+        await asyncio.sleep(3)  # all who are left talk
+        for phone in (*agents, customer):
+            phone.stop_recording()
+        customer.send("hangup", call=call)
+        await until(lambda: Call.objects.filter(pk=row.pk, status="ended").exists())
+
+
 async def test_consult_then_complete_hands_the_caller_to_the_second_agent(media):
     agents = [Phone("agent1", play=tone(media / "a1.wav", 1000)),
               Phone("agent2", play=tone(media / "a2.wav", 1500),
@@ -396,28 +429,7 @@ async def test_consult_then_complete_hands_the_caller_to_the_second_agent(media)
     customer = Phone("cliente", answer_after=None, play=tone(media / "c.wav", 440),
                      record=media / "customer-heard.wav")
     try:
-        w = await sync_to_async(world_with_phones)(agents, flow={"welcome": "Hola."})
-        await sync_to_async(agent_state_set)(w.tenant, w.agents[1], status="offline")
-        async with voice_running(w.tenant) as engine:
-            call = customer.dial(f"sip:{DID}@{engine.addresses[0]}")
-            row = await until(lambda: Call.objects.filter(status="connected").first(),
-                              timeout=30)
-            conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
-            await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv, op="consult",
-                                               args={"agent_id": w.agents[1].pk,
-                                                     "uri": agents[1].uri})
-            await asyncio.to_thread(agents[1].wait, "media_ready", 15)
-            await asyncio.sleep(2)  # the agents talk; the caller hears music
-            await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv,
-                                               op="complete")
-            await until(lambda: agents[0].count("call_ended") == 1, timeout=15)
-            handed = await sync_to_async(Conversation.objects.get)(pk=conv.pk)
-            assert handed.assignee_id == w.agents[1].pk  # the conversation went with the call
-            await asyncio.sleep(2.5)  # the caller and the second agent talk
-            customer.stop_recording()
-            agents[1].stop_recording()
-            customer.send("hangup", call=call)
-            await until(lambda: Call.objects.filter(pk=row.pk, status="ended").exists())
+        await consulting(media, agents, customer, "complete")
     finally:
         for phone in (*agents, customer):
             phone.close()
@@ -431,23 +443,7 @@ async def test_conference_lets_all_three_hear_each_other(media):
               Phone("agent2", play=tone(media / "a2.wav", 1500))]
     customer = Phone("cliente", answer_after=None, play=tone(media / "c.wav", 440))
     try:
-        w = await sync_to_async(world_with_phones)(agents, flow={"welcome": "Hola."})
-        await sync_to_async(agent_state_set)(w.tenant, w.agents[1], status="offline")
-        async with voice_running(w.tenant) as engine:
-            call = customer.dial(f"sip:{DID}@{engine.addresses[0]}")
-            row = await until(lambda: Call.objects.filter(status="connected").first(),
-                              timeout=30)
-            conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
-            await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv, op="consult",
-                                               args={"agent_id": w.agents[1].pk,
-                                                     "uri": agents[1].uri})
-            await asyncio.to_thread(agents[1].wait, "media_ready", 15)
-            await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv,
-                                               op="conference")
-            await asyncio.sleep(4)
-            agents[0].stop_recording()
-            customer.send("hangup", call=call)
-            await until(lambda: Call.objects.filter(pk=row.pk, status="ended").exists())
+        await consulting(media, agents, customer, "conference")
     finally:
         for phone in (*agents, customer):
             phone.close()

@@ -10,15 +10,12 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.utils import timezone
 
 from contacta.conversations.models import Conversation
-from contacta.routing.worker import routing_tick
 from contacta.testing.fake_ari import FakeAri
-from contacta.voice.control import VoiceControl
 from contacta.voice.engine.ari import AriEngine
 from contacta.voice.models import Call
-from tests.integration.test_voice import DID, until, world_with_phones
+from tests.integration.test_voice import DID, controlling, until, world_with_phones
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -42,21 +39,8 @@ def fake_ari(settings, tmp_path):
 async def ari_running(fake, tenant):
     engine = AriEngine(fake.base_url, app="contacta", user="contacta", password="secret")
     await engine.start()
-    stop = asyncio.Event()
-
-    async def route() -> None:
-        while not stop.is_set():
-            await sync_to_async(routing_tick)(tenant, timezone.now())
-            await asyncio.sleep(0.2)
-
-    tasks = [asyncio.create_task(VoiceControl(engine, tick_seconds=0.1).run(stop)),
-             asyncio.create_task(route())]
-    try:
+    async with controlling(engine, tenant):
         yield engine
-    finally:
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await engine.stop()
 
 
 async def test_inbound_call_over_ari(fake_ari):
