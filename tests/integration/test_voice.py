@@ -450,3 +450,31 @@ async def test_conference_lets_all_three_hear_each_other(media):
     heard = media / "agent1-heard.wav"  # agent 1 hears the caller and agent 2 at once
     assert tone_seconds(heard, 440, threshold=0.2) >= 1.0
     assert tone_seconds(heard, 1500, threshold=0.2) >= 1.0
+
+
+async def test_blind_transfer_to_an_outside_number(media, monkeypatch):
+    agent = Phone("agent1")
+    outside = Phone("abogado", play=tone(media / "o.wav", 1200))  # the number we hand it to
+    customer = Phone("cliente", answer_after=None, record=media / "customer-heard.wav")
+    monkeypatch.setenv("CONTACTA_VOICE_TRUNK", f"127.0.0.1:{outside.port}")
+    try:
+        w = await sync_to_async(world_with_phones)([agent], flow={"welcome": "Hola."})
+        async with voice_running(w.tenant) as engine:
+            call = customer.dial(f"sip:{DID}@{engine.addresses[0]}")
+            row = await until(lambda: Call.objects.filter(status="connected").first(),
+                              timeout=30)
+            conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+            await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv,
+                                               op="transfer", args={"number": "+5716001234"})
+            await until(lambda: agent.count("call_ended") == 1, timeout=20)  # the agent left
+            await asyncio.sleep(2.5)
+            customer.stop_recording()
+            outside.send("hangup", call=outside.wait("call_started")["call"])
+            await asyncio.to_thread(customer.wait, "call_ended", 10, call=call)
+            ended = await until(lambda: Call.objects.filter(pk=row.pk, status="ended").first())
+    finally:
+        for phone in (agent, outside, customer):
+            phone.close()
+    assert outside.wait("call_started")["called"].startswith("<sip:5716001234@")
+    assert tone_seconds(media / "customer-heard.wav", 1200) >= 1.0
+    assert ended.outcome == "transferred"

@@ -75,6 +75,10 @@ def conversation_call_control(request: HttpRequest, tenant: str, conversation_id
         if len(payload.number.lstrip("+")) < 3:
             raise DomainError("a phone number is required", field="number")
         op, args["number"] = "transfer", payload.number
+    elif op == "consult" and payload.number:  # consult someone outside, then hand over
+        if len(payload.number.lstrip("+")) < 3:
+            raise DomainError("a phone number is required", field="number")
+        args = {"number": payload.number}
     elif op == "consult":
         agent = get_or_404(AgentProfile.objects.for_tenant(t), payload.agent_id or 0,
                            "agent_id")

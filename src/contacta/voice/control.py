@@ -377,7 +377,9 @@ class VoiceControl:
             await self._agent_gone(live, event)
         elif event.call == live.other_leg:
             live.other_leg = ""
-            if live.phase in {"consult", "external"}:
+            if live.phase in {"consult", "external"} and not live.agent_leg:
+                await self.engine.hangup(live.customer, 200)  # handed over, and they are done
+            elif live.phase in {"consult", "external"}:
                 live.phase = "held"  # the third party did not answer or left: back to hold
 
     async def _customer_gone(self, live: LiveCall, event: CallEnded) -> None:
@@ -502,7 +504,8 @@ class VoiceControl:
         """Consultative transfer: the caller on hold, the agent talks to the target first;
         then complete (the caller goes to the target), conference (all three) or cancel."""
         if op == "consult":
-            uri = str(args.get("uri", ""))
+            uri = (trunk_uri(str(args["number"])) if args.get("number")
+                   else str(args.get("uri", "")))
             if not uri:
                 raise ValueError("no phone for that agent")
             if live.phase == "connected":
@@ -520,12 +523,17 @@ class VoiceControl:
             if live.recording:
                 await self.engine.record_add(live.recording, live.other_leg)
             live.phase = "connected"
-            if op == "complete":
+            if op == "complete" and live.other_agent_id is None:
+                # Handed to someone outside: the agent leaves, the conversation stays theirs
+                # for wrap-up, and the call goes on without them.
+                live.outcome = CallOutcome.TRANSFERRED
+                leg, live.agent_leg, live.phase = live.agent_leg, "", "external"
+                await self.engine.hangup(leg, 200)
+            elif op == "complete":
                 leg, first_agent = live.agent_leg, live.agent_id
                 live.agent_leg, live.other_leg = live.other_leg, ""
                 live.agent_id = live.other_agent_id
-                if live.agent_id is not None:
-                    await db(services.call_handover, live.call_id, first_agent, live.agent_id)
+                await db(services.call_handover, live.call_id, first_agent, live.agent_id)
                 await self.engine.hangup(leg, 200)
 
     # --- outbound --------------------------------------------------------------------------
