@@ -262,7 +262,12 @@ async def test_closed_hours_play_the_message_and_take_voicemail(media):
     voicemail = media / "media" / "tenants" / str(w.tenant.pk) / "recordings" / \
         f"call-{row.pk}.wav"
     assert tone_seconds(voicemail, 700) >= 1.0
-    assert row.conversation_id is None  # nobody was queued out of hours
+    # The message waits in the queue as a task with the recording, for when agents are back.
+    task = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+    assert (task.channel, task.status) == ("task", "queued")
+    recording = await sync_to_async(
+        lambda: task.messages.get(body="voicemail").attachments.get())()  # noqa: PLW0108 - the query must run in the sync thread
+    assert recording.content_type == "audio/wav"
 
 
 async def test_a_crashed_worker_is_restarted_and_its_calls_reported_dropped(media):

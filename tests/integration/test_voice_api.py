@@ -115,3 +115,17 @@ def test_originate_validates_and_queues_a_command(setup):
         "out", "ringing", "unknown")
     command = VoiceCommand.objects.get(call_id=body["id"])
     assert command.args == {"to": "+573001234567", "queue_id": None, "ring_seconds": 20}
+
+
+def test_a_number_belongs_to_one_client_company(setup):
+    from django.core.exceptions import ValidationError
+
+    other = make_world("vapi2", agents=0)
+    duplicate = Inbox(tenant=other.tenant, name="Línea", kind=InboxKind.VOICE,
+                      default_queue=other.queue, public_key="vapi2-line",
+                      provider_account_id="6015550100")
+    with pytest.raises(ValidationError):
+        duplicate.full_clean()
+    chat = Inbox(tenant=other.tenant, name="Chat", default_queue=other.queue,
+                 public_key="vapi2-chat", provider_account_id="6015550100")
+    chat.full_clean()  # only voice numbers are exclusive

@@ -48,6 +48,12 @@ class Inbox(TenantOwned):
         _("provider account id"), max_length=64, blank=True,
         help_text=_("WhatsApp phone-number id, Facebook page id... (not a secret)."))
 
+    class Meta:
+        # A phone number reaches one client company: two voice inboxes may not share a DID.
+        constraints = [models.UniqueConstraint(
+            fields=["provider_account_id"], name="one_voice_inbox_per_number",
+            condition=models.Q(kind="voice") & ~models.Q(provider_account_id=""))]
+
     def __str__(self) -> str:
         return self.name
 

@@ -104,7 +104,8 @@ CHANNEL_OF_KIND = {InboxKind.EMAIL: Channel.EMAIL, InboxKind.VOICE: Channel.VOIC
 
 def conversation_for_identity(*, tenant: Tenant, inbox: Inbox, kind: str, value: str,
                               name: str = "", topic: str = "", queue: Queue | None = None,
-                              always_new: bool = False) -> Conversation:
+                              always_new: bool = False,
+                              channel: Channel | None = None) -> Conversation:
     """The open conversation of the contact behind a channel identity, or a new queued one
     (in `queue`, an IVR's choice, else the inbox's default queue). Each phone call is its own
     conversation (always_new): one caller id often stands for a whole switchboard."""
@@ -126,7 +127,7 @@ def conversation_for_identity(*, tenant: Tenant, inbox: Inbox, kind: str, value:
             return existing
         queue = Queue.objects.for_tenant(tenant).select_related("business_hours").get(
             pk=queue.pk if queue is not None else inbox.default_queue_id)
-        channel = CHANNEL_OF_KIND.get(InboxKind(inbox.kind), Channel.MESSAGING)
+        channel = channel or CHANNEL_OF_KIND.get(InboxKind(inbox.kind), Channel.MESSAGING)
         conv = Conversation.objects.create(tenant=tenant, inbox=inbox, contact=contact,
                                            channel=channel, queue=queue, topic=topic[:100],
                                            status=Status.QUEUED, queued_at=now,

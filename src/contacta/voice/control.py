@@ -15,7 +15,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -89,6 +89,7 @@ class VoiceControl:
         self.by_leg: dict[str, LiveCall] = {}
         self.by_call: dict[int, LiveCall] = {}
         self.dialing_callbacks: set[int] = set()
+        self._timers: set[asyncio.Task[None]] = set()  # timer work in flight, kept and logged
 
     # --- the loop --------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -175,17 +176,31 @@ class VoiceControl:
             elif isinstance(action, ivr.Say):
                 await self._say(live, action.text, "ivr")
             elif isinstance(action, ivr.WaitForDigit):
-                self._set_timer(live, action.seconds,
-                                lambda: asyncio.ensure_future(self._ivr(live, ivr.TimedOut())))
+                self._set_timer(live, action.seconds, lambda: self._ivr(live, ivr.TimedOut()))
             elif isinstance(action, ivr.EnterQueue):
                 await self._enqueue(live, action.queue_id)
             elif isinstance(action, ivr.Goodbye):
                 live.outcome = CallOutcome.IVR_HANGUP
                 await self._say(live, action.text or "@goodbye", "goodbye")
 
-    def _set_timer(self, live: LiveCall, seconds: float, then: Callable[[], object]) -> None:
+    def _set_timer(self, live: LiveCall, seconds: float,
+                   then: Callable[[], Awaitable[None]]) -> None:
+        """Run `then` after `seconds` unless cancelled; its failure is logged, not lost."""
         self._cancel_timer(live)
-        live.timer = asyncio.get_running_loop().call_later(seconds, then)
+
+        def fire() -> None:
+            task = asyncio.ensure_future(self._guarded(then()))
+            self._timers.add(task)
+            task.add_done_callback(self._timers.discard)
+
+        live.timer = asyncio.get_running_loop().call_later(seconds, fire)
+
+    @staticmethod
+    async def _guarded(work: Awaitable[None]) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("voice timer failed")
 
     @staticmethod
     def _cancel_timer(live: LiveCall) -> None:
@@ -219,8 +234,8 @@ class VoiceControl:
                 await self.engine.hangup(live.customer, 200)
         elif purpose == "beep":
             await self._record(live, [live.customer])
-            self._set_timer(live, VOICEMAIL_MAX_SECONDS, lambda: asyncio.ensure_future(
-                self.engine.hangup(live.customer, 200)))
+            self._set_timer(live, VOICEMAIL_MAX_SECONDS,
+                            lambda: self.engine.hangup(live.customer, 200))
         elif purpose == "comfort" and live.phase in {"queue", "ringing"}:
             await self._music(live)
 
@@ -366,6 +381,9 @@ class VoiceControl:
         with contextlib.suppress(EngineError):
             await self.engine.record_stop(recording)
         await asyncio.sleep(0.1)  # the worker closes the file on its next loop
+        if live.phase == "voicemail":  # a message left out of hours: work for the morning
+            await db(services.call_voicemail_store, live.call_id, live.recording_path)
+            return
         await db(services.call_recording_store, live.call_id, live.recording_path, live.pauses)
 
     # --- endings ---------------------------------------------------------------------------

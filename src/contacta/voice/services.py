@@ -33,6 +33,7 @@ from contacta.conversations.services import (
     conversation_offer_expire,
     conversation_transfer,
 )
+from contacta.core.routing.model import Channel
 from contacta.errors import ConflictError, DomainError, NotFoundError
 from contacta.routing.hours import queue_is_open
 from contacta.routing.models import AgentProfile, Queue
@@ -236,8 +237,8 @@ def call_end(call_id: int, *, outcome: str, cause: str) -> None:
     conv = call.conversation
     waited = (now - call.queued_at).total_seconds() if call.queued_at else None
     if conv is not None and conv.status in {Status.QUEUED, Status.OFFERED}:
-        if outcome == CallOutcome.CALLBACK:
-            pass  # stays queued: the callback keeps its place
+        if outcome in {CallOutcome.CALLBACK, CallOutcome.VOICEMAIL}:
+            pass  # stays queued: a callback keeps its place, a voicemail waits for an agent
         else:
             conversation_abandon(tenant=call.tenant, conversation=conv)
             outcome = outcome if outcome == CallOutcome.DROPPED else CallOutcome.ABANDONED
@@ -263,7 +264,8 @@ def recording_path(tenant_id: int, call_id: int) -> Path:
     return path
 
 
-def call_recording_store(call_id: int, path: str, pauses: list[dict[str, Any]]) -> int | None:
+def call_recording_store(call_id: int, path: str, pauses: list[dict[str, Any]],
+                         body: str = "call_recording") -> int | None:
     """The finished recording joins the conversation's timeline, playable in the desktop."""
     call = _call(call_id)
     file = Path(path)
@@ -273,7 +275,7 @@ def call_recording_store(call_id: int, path: str, pauses: list[dict[str, Any]]) 
     with transaction.atomic():
         message = Message.objects.create(
             tenant=call.tenant, conversation=call.conversation, direction=Direction.SYSTEM,
-            body="call_recording")
+            body=body)
         attachment = Attachment.objects.create(
             tenant=call.tenant, conversation=call.conversation, message=message,
             name=f"grabacion-llamada-{call.pk}.wav", content_type="audio/wav",
@@ -282,6 +284,21 @@ def call_recording_store(call_id: int, path: str, pauses: list[dict[str, Any]]) 
         notify_conversation(call.tenant, call.conversation, {
             "type": "message.created", "message": message_payload(message)})
     return attachment.pk
+
+
+def call_voicemail_store(call_id: int, path: str) -> int | None:
+    """A voicemail becomes a task in the inbox's queue, offered when agents are back: the
+    message plays in the desktop, and the contact card calls the customer back."""
+    call = _call(call_id)
+    if not Path(path).exists() or Path(path).stat().st_size <= 44:
+        return None
+    phone = call.caller if call.caller.startswith("+") else f"+{call.caller}"
+    conv = conversation_for_identity(tenant=call.tenant, inbox=call.inbox,
+                                     kind=IdentityKind.PHONE.value, value=phone,
+                                     topic=f"📼 {call.caller}", always_new=True,
+                                     channel=Channel.TASK)
+    Call.objects.filter(pk=call_id).update(conversation=conv)
+    return call_recording_store(call_id, path, [], body="voicemail")
 
 
 def commands_due(limit: int = 50) -> list[VoiceCommand]:

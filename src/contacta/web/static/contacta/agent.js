@@ -87,7 +87,7 @@
     if (panel.seen[m.id]) { return; }
     panel.seen[m.id] = true;
     var cls = { "in": "them", "out": "me", "note": "note", "system": "system" }[m.direction];
-    var body = { customer_left: gettext("The customer left the chat."), call_recording: "📞 " + gettext("Call recording") }[m.body] || m.body;
+    var body = { customer_left: gettext("The customer left the chat."), call_recording: "📞 " + gettext("Call recording"), voicemail: "📼 " + gettext("Voicemail left out of hours") }[m.body] || m.body;
     var li = el("li", { class: "msg " + cls, "data-id": String(m.id) }, [
       m.direction === "note" ? el("span", { class: "sender", text: gettext("Internal note") + " · " + m.sender }) : null,
       el("span", { class: "body", text: body }),
