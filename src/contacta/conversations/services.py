@@ -240,7 +240,8 @@ def _attachments_for(tenant: Tenant, conv: Conversation, ids: Sequence[int]) -> 
 def _store_message(tenant: Tenant, conv: Conversation, *, direction: str, body: str,
                    client_id: str, attachment_ids: Sequence[int],
                    agent: AgentProfile | None = None,
-                   status: str = DeliveryStatus.SENT) -> tuple[Message, bool]:
+                   status: str = DeliveryStatus.SENT,
+                   provider_id: str = "") -> tuple[Message, bool]:
     """Create the message unless this client_id was already stored (then return that one)."""
     client_id = _check_client_id(client_id)
     if len(attachment_ids) > 5:
@@ -256,7 +257,7 @@ def _store_message(tenant: Tenant, conv: Conversation, *, direction: str, body: 
         with transaction.atomic():
             msg = Message.objects.create(tenant=tenant, conversation=conv, direction=direction,
                                          body=body, client_id=client_id, sender_agent=agent,
-                                         status=status)
+                                         status=status, provider_id=provider_id[:128])
     except IntegrityError:
         # The same client_id raced in from a retry on another connection: keep the first.
         return Message.objects.for_tenant(tenant).get(conversation=conv, client_id=client_id), False
@@ -275,10 +276,7 @@ def message_receive(*, tenant: Tenant, conversation: Conversation, body: str,
     with transaction.atomic():
         msg, created = _store_message(tenant, conversation, direction=Direction.INBOUND,
                                       body=body, client_id=client_id,
-                                      attachment_ids=attachment_ids)
-        if created and provider_id:
-            msg.provider_id = provider_id[:128]
-            msg.save(update_fields=["provider_id"])
+                                      attachment_ids=attachment_ids, provider_id=provider_id)
         if created:
             event = {"type": "message.created", "message": message_payload(msg)}
             notify_conversation(tenant, conversation, event, visitor=True)
