@@ -25,9 +25,10 @@ install-dev: $(DEV_STAMP)
 
 # Debian's Chromium drives the end-to-end tests (never `playwright install`).
 # Dovecot is the real IMAP server the e-mail tests talk to. sipp (sip-tester) calls the voice
-# engine like a customer; espeak-ng and sox make the prompts and music on hold.
-SYSTEM_TOOLS := chromium dovecot sipp espeak-ng sox
-SYSTEM_PACKAGES := chromium fonts-dejavu-core dovecot-imapd sip-tester espeak-ng sox libsox-fmt-all
+# engine like a customer; espeak-ng and sox make the prompts and music on hold; Kamailio is the
+# optional single SIP address in front of the engine's workers.
+SYSTEM_TOOLS := chromium dovecot sipp espeak-ng sox kamailio
+SYSTEM_PACKAGES := chromium fonts-dejavu-core dovecot-imapd sip-tester espeak-ng sox libsox-fmt-all kamailio
 system-deps:
 	@for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); fi

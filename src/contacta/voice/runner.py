@@ -6,7 +6,8 @@ Settings from the environment (docs/voice.md):
   CONTACTA_VOICE_SIP_PORT (the first worker's port; the others follow);
 - asterisk: CONTACTA_ARI_URL (http://pbx:8088/ari), CONTACTA_ARI_USER, CONTACTA_ARI_PASSWORD,
   CONTACTA_ARI_APP (the Stasis application, default `contacta`), CONTACTA_ARI_SIP_ENDPOINT;
-- CONTACTA_VOICE_TRUNK: host:port of the outbound SIP trunk (embedded engine).
+- CONTACTA_VOICE_TRUNK: host:port of the outbound SIP trunk (embedded engine);
+- CONTACTA_VOICE_EDGE_PORT: run Kamailio there as the one SIP address for trunks (optional).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from pathlib import Path
 
 from contacta.voice.control import VoiceControl, db
 from contacta.voice.engine.ari import AriEngine
@@ -67,9 +69,27 @@ async def run_voice(engine: CallEngine, stop: asyncio.Event) -> None:
     where = (", ".join(engine.addresses) if isinstance(engine, EmbeddedEngine)
              else "Asterisk ARI")
     print(f"contacta voice: SIP on {where} (Ctrl+C stops)", flush=True)
+    kamailio = None
+    edge_port = os.environ.get("CONTACTA_VOICE_EDGE_PORT", "")
+    if isinstance(engine, EmbeddedEngine) and edge_port:
+        from django.conf import settings
+
+        from contacta.voice import edge
+
+        if edge.available():
+            kamailio = edge.start(Path(settings.MEDIA_ROOT) / "voice" / "edge", engine.host,
+                                  int(edge_port), engine.addresses)
+            print(f"contacta voice: one SIP address for trunks: {engine.host}:{edge_port} "
+                  "(Kamailio)", flush=True)
+        else:
+            print("contacta voice: CONTACTA_VOICE_EDGE_PORT set but kamailio is not installed",
+                  flush=True)
     try:
         await VoiceControl(engine).run(stop)
     finally:
+        if kamailio is not None:
+            kamailio.terminate()
+            kamailio.wait(timeout=10)
         if registrar is not None:
             registrar.close()
         await engine.stop()
