@@ -13,14 +13,18 @@ Settings from the environment (docs/voice.md):
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
+import subprocess
 from pathlib import Path
 
 from contacta.voice.control import VoiceControl, db
 from contacta.voice.engine.ari import AriEngine
 from contacta.voice.engine.embedded import EmbeddedEngine
 from contacta.voice.engine.port import CallEngine
+
+log = logging.getLogger(__name__)
 
 
 def engine_from_env() -> CallEngine:
@@ -55,8 +59,14 @@ async def start_registrar(host: str, port: int) -> asyncio.DatagramTransport:
 async def run_voice(engine: CallEngine, stop: asyncio.Event) -> None:
     from contacta.voice.prompts import music_on_hold
 
-    await db(music_on_hold)  # made before the first caller waits for it
-    await engine.start()
+    try:
+        await db(music_on_hold)  # made before the first caller waits for it
+        await engine.start()
+    except (OSError, TimeoutError, subprocess.SubprocessError) as exc:
+        # Inside `contacta serve` a broken phone line must not take the web down: say why.
+        log.error("voice could not start: %s", exc)
+        print(f"contacta voice: could not start ({exc}); no phone line", flush=True)
+        return
     registrar = None
     if isinstance(engine, EmbeddedEngine):  # Asterisk registers phones itself
         port = int(os.environ.get("CONTACTA_VOICE_REGISTRAR_PORT", "5060"))

@@ -66,7 +66,11 @@ class EmbeddedEngine:
         for worker in self.workers:
             await self._spawn(worker)
             self._tasks.append(asyncio.create_task(self._supervise(worker)))
-        await asyncio.gather(*(asyncio.wait_for(w.ready.wait(), 15) for w in self.workers))
+        try:
+            await asyncio.gather(*(asyncio.wait_for(w.ready.wait(), 15) for w in self.workers))
+        except TimeoutError:
+            await self.stop()  # no half-started engine restarting workers in the background
+            raise
 
     async def stop(self) -> None:
         self._stopping = True
@@ -106,7 +110,8 @@ class EmbeddedEngine:
             log.error("call-engine worker %s exited (%s); restarting", worker.name, code)
             self._lost(worker)
             worker.restarts += 1
-            await asyncio.sleep(0.2)
+            # Quick after one crash, slower when it keeps failing (a broken install).
+            await asyncio.sleep(min(0.2 * 2 ** min(worker.restarts - 1, 6), 10.0))
             await self._spawn(worker)
 
     def _lost(self, worker: WorkerProcess) -> None:
