@@ -483,3 +483,17 @@ async def test_blind_transfer_to_an_outside_number(media, monkeypatch):
     assert outside.wait("call_started")["called"].startswith("<sip:5716001234@")
     assert tone_seconds(media / "customer-heard.wav", 1200) >= 1.0
     assert ended.outcome == "transferred"
+
+
+async def test_an_engine_that_cannot_start_leaves_nothing_running():
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:  # the SIP port is in use
+        taken.bind(("127.0.0.1", 0))
+        engine = EmbeddedEngine(workers=1, base_port=taken.getsockname()[1],
+                                ready_timeout_s=2)
+        with pytest.raises(TimeoutError):
+            await engine.start()
+    process = engine.workers[0].process
+    assert process is not None
+    assert process.returncode is not None  # no worker left behind, no restart loop

@@ -48,7 +48,8 @@ class WorkerProcess:
 
 class EmbeddedEngine:
     def __init__(self, *, workers: int = 2, host: str = "127.0.0.1",
-                 base_port: int = 5070) -> None:
+                 base_port: int = 5070, ready_timeout_s: float = 15.0) -> None:
+        self.ready_timeout_s = ready_timeout_s
         self.host = host
         self.workers = [WorkerProcess(f"w{n}", base_port + n) for n in range(workers)]
         self._events: asyncio.Queue[EngineEvent] = asyncio.Queue()
@@ -67,7 +68,8 @@ class EmbeddedEngine:
             await self._spawn(worker)
             self._tasks.append(asyncio.create_task(self._supervise(worker)))
         try:
-            await asyncio.gather(*(asyncio.wait_for(w.ready.wait(), 15) for w in self.workers))
+            await asyncio.gather(*(asyncio.wait_for(w.ready.wait(), self.ready_timeout_s)
+                                   for w in self.workers))
         except TimeoutError:
             await self.stop()  # no half-started engine restarting workers in the background
             raise
