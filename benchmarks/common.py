@@ -36,11 +36,14 @@ def percentile(values: list[float], pct: float) -> float:
 
 @contextlib.contextmanager
 def running_server(db: str, seed: str, seed_args: list[str],
-                   extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
-    """One server process (single node) on a fresh SQLite file or PostgreSQL database."""
+                   extra_env: dict[str, str] | None = None,
+                   redis_url: str | None = None) -> Iterator[LiveServer]:
+    """One server process on a fresh SQLite file or PostgreSQL database: single node, or with
+    `redis_url` the multi-node shape (routing and connectors in a `contacta worker`)."""
     env = {"CONTACTA_PUBLIC_START_RATE_LIMIT": "100000", "CONTACTA_PUBLIC_RATE_LIMIT": "100000",
            "CONTACTA_ROUTING_TICK_SECONDS": "0.5", **(extra_env or {})}
     with live_server(Path(tempfile.mkdtemp(prefix="contacta-bench-")), seed,
                      seed_args=tuple(seed_args), extra_env=env,
-                     postgres_url=PG_URL if db == "postgres" else None) as server:
+                     postgres_url=PG_URL if db == "postgres" else None,
+                     redis_url=redis_url) as server:
         yield server

@@ -171,12 +171,15 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100)
     parser.add_argument("--messages", type=int, default=5, help="messages per customer")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
+    parser.add_argument("--redis", default="", metavar="URL",
+                        help="multi-node shape: the connectors run in a separate contacta worker")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     graph = ProviderServer(graph_reply)
     env = {"CONTACTA_WA_BENCH_APP_SECRET": SECRET, "CONTACTA_WA_BENCH_ACCESS_TOKEN": "token"}
     try:
-        with running_server(args.db, SEED, [graph.url], env) as server:
+        with running_server(args.db, SEED, [graph.url], env,
+                            redis_url=args.redis or None) as server:
             seeded = json.loads(server.seed_output.strip().splitlines()[-1])
             inbound = asyncio.run(burst(server.url, seeded["cookie"], args.customers,
                                         args.messages))
@@ -187,7 +190,8 @@ def main() -> None:
                                            args.customers))
     finally:
         graph.close()
-    report = {"db": args.db, **inbound, "stored_messages": stored,
+    report = {"db": args.db, "shape": "multi-node" if args.redis else "single node",
+              **inbound, "stored_messages": stored,
               "duplicates": max(0, stored - inbound["unique_messages"]),
               "lost": max(0, inbound["unique_messages"] - stored), **outbound,
               "graph_requests": len(graph.requests)}
