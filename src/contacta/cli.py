@@ -101,12 +101,12 @@ def demo(host: str, port: int, traffic: bool) -> None:
     print("\n  Traffic generator:", "on (bots answer unless you sign in as that agent)"
           if traffic else "off")
     if os.environ.get("CONTACTA_VOICE") == "1":
-        from contacta.demo.seed import DEMO_DID, DEMO_SOFTPHONE_PORT
+        from contacta.demo.seed import DEMO_DID, DEMO_PASSWORD, DEMO_REGISTRAR
 
         sip = os.environ.get("CONTACTA_VOICE_SIP_PORT", "5070")
         print(f"  Voice: call sip:{DEMO_DID}@127.0.0.1:{sip} from a softphone (baresip, Linphone);"
-              f"\n         agente1's phone is a softphone on 127.0.0.1:{DEMO_SOFTPHONE_PORT}"
-              " (agente2 +1, agente3 +2).")
+              f"\n         agents register a softphone at {DEMO_REGISTRAR} as agente1..agente3"
+              f" / {DEMO_PASSWORD}.")
     print("  Ctrl+C stops.\n", flush=True)
     serve(host, port, traffic)
 

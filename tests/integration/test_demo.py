@@ -98,6 +98,8 @@ def test_the_demo_bank_has_a_phone_line_with_a_valid_ivr():
     assert line.inbox.provider_account_id == "6015550100"
     queues = set(Queue.objects.filter(tenant=line.tenant).values_list("pk", flat=True))
     assert validate(line.ivr, queues) == line.ivr
-    assert AgentPhone.objects.filter(tenant=line.tenant).count() == 3
+    phones = AgentPhone.objects.filter(tenant=line.tenant)
+    assert sorted(p.sip_user for p in phones) == ["agente1", "agente2", "agente3"]
+    assert all(len(p.sip_ha1) == 32 and not p.sip_uri for p in phones)  # digest only
     traffic_step(random.Random(2), spawn_probability=1.0)
     assert not Conversation.objects.filter(inbox=line.inbox).exists()  # bots only chat

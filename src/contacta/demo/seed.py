@@ -143,11 +143,12 @@ def _tenant(spec: TenantSpec, supervisor: User) -> Tenant:
 
 
 DEMO_DID = "6015550100"
-DEMO_SOFTPHONE_PORT = 5090  # agente1's softphone; agente2 on 5091, agente3 on 5092
+DEMO_REGISTRAR = "127.0.0.1:5060"  # contacta voice's registrar (CONTACTA_VOICE_REGISTRAR_PORT)
 
 
 def _voice(tenant: Tenant) -> None:
-    """A phone line for the bank: IVR to its two queues; agents 1-3 have softphones."""
+    """A phone line for the bank: IVR to its two queues; agents 1-3 have SIP accounts for a
+    softphone (user agenteN, the demo password), registered to Contacta's registrar."""
     from contacta.voice.models import AgentPhone, VoiceInbox
 
     queues = list(Queue.objects.for_tenant(tenant).order_by("pk")[:2])
@@ -164,9 +165,10 @@ def _voice(tenant: Tenant) -> None:
     for number in (1, 2, 3):
         agent = AgentProfile.objects.for_tenant(tenant).filter(
             user__username=f"agente{number}").first()
-        if agent is not None:
-            AgentPhone.objects.get_or_create(tenant=tenant, agent=agent, defaults={
-                "sip_uri": f"sip:agente{number}@127.0.0.1:{DEMO_SOFTPHONE_PORT + number - 1}"})
+        if agent is not None and not AgentPhone.objects.filter(agent=agent).exists():
+            phone = AgentPhone(tenant=tenant, agent=agent, sip_user=f"agente{number}")
+            phone.set_password(DEMO_PASSWORD)
+            phone.save()
 
 
 @transaction.atomic
