@@ -18,7 +18,7 @@ from contacta.conversations.models import Conversation
 from contacta.conversations.services import conversation_close, conversation_transfer
 from contacta.routing.services import agent_state_set
 from contacta.routing.worker import routing_tick
-from contacta.testing.audio import any_tone_seconds, tone_seconds
+from contacta.testing.audio import any_tone_seconds, rms, tone_seconds
 from contacta.testing.phone import Phone, free_udp_port, tone
 from contacta.testing.sipp import customer_scenario, run_sipp
 from contacta.voice.control import VoiceControl
@@ -497,3 +497,38 @@ async def test_an_engine_that_cannot_start_leaves_nothing_running():
     process = engine.workers[0].process
     assert process is not None
     assert process.returncode is not None  # no worker left behind, no restart loop
+
+
+async def test_pci_pause_leaves_silence_in_the_recording_and_says_where(media):
+    agent = Phone("agent1", play=tone(media / "a.wav", 1000))
+    customer = Phone("cliente", answer_after=None, play=tone(media / "c.wav", 440))
+    try:
+        w = await sync_to_async(world_with_phones)([agent], flow={"welcome": "Hola."})
+        async with voice_running(w.tenant) as engine:
+            call = customer.dial(f"sip:{DID}@{engine.addresses[0]}")
+            row = await until(lambda: Call.objects.filter(status="connected").first(),
+                              timeout=30)
+            conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+            await asyncio.sleep(2)
+            await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv,
+                                               op="record_pause")
+            await until(lambda: Call.objects.get(pk=row.pk).recording_pauses)
+            await asyncio.sleep(3)  # the card number is spoken now
+            await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv,
+                                               op="record_resume")
+            await until(lambda: Call.objects.get(pk=row.pk).recording_pauses[0]["resumed_at"])
+            await asyncio.sleep(2)
+            customer.send("hangup", call=call)
+            ended = await until(lambda: Call.objects.filter(pk=row.pk, status="ended",
+                                                            recording__isnull=False).first())
+            recording = Path(await sync_to_async(lambda: ended.recording.file.path)())
+            note = await sync_to_async(lambda: conv.messages.filter(
+                body__startswith="recording_paused:").get().body)()
+    finally:
+        agent.close()
+        customer.close()
+    (pause,) = ended.recording_pauses
+    assert pause["resumed_at"] - pause["paused_at"] >= 2.5
+    assert rms(recording, pause["paused_at"] + 0.5, pause["resumed_at"] - 0.5) < 0.001
+    assert rms(recording, 0.2, pause["paused_at"] - 0.2) > 0.05  # before: both voices
+    assert note == f"recording_paused:{pause['paused_at']}-{pause['resumed_at']}"

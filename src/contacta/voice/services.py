@@ -283,6 +283,13 @@ def call_recording_store(call_id: int, path: str, pauses: list[dict[str, Any]],
         Call.objects.filter(pk=call_id).update(recording=attachment, recording_pauses=pauses)
         notify_conversation(call.tenant, call.conversation, {
             "type": "message.created", "message": message_payload(message)})
+        if pauses:  # PCI: when the recording holds silence on purpose, beside the recording
+            spans = ",".join(f"{p['paused_at']}-{p['resumed_at'] or ''}" for p in pauses)
+            note = Message.objects.create(
+                tenant=call.tenant, conversation=call.conversation,
+                direction=Direction.SYSTEM, body=f"recording_paused:{spans}")
+            notify_conversation(call.tenant, call.conversation, {
+                "type": "message.created", "message": message_payload(note)})
     return attachment.pk
 
 

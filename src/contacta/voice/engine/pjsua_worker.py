@@ -303,35 +303,42 @@ class Worker:
             raise KeyError(f"no recording {command.get('recording')!r}")
         return recording
 
-    def _feed(self, recording: Recording, on: bool) -> None:
+    def _feed(self, recording: Recording, on: bool, *, level: float = 1.0) -> None:
+        """Connect (at `level`) or disconnect the calls to the recorder. A PCI pause keeps
+        them connected at level 0: the file goes on in silence, so the times written in the
+        recording's metadata stay true (with no input the recorder would skip the gap)."""
         for cid in recording.calls:
             call = self.calls.get(cid)
             if call is not None and call.media is not None:
                 with contextlib.suppress(pj.Error):
-                    (call.media.startTransmit if on else call.media.stopTransmit)(
-                        recording.recorder)
+                    # A connection's level is set when it is made: remake it to change it.
+                    call.media.stopTransmit(recording.recorder)
+                    if not on:
+                        continue
+                    params = pj.AudioMediaTransmitParam()
+                    params.level = level
+                    call.media.startTransmit2(recording.recorder, params)
 
     def op_record_add(self, command: dict[str, Any]) -> None:
         recording = self._recording(command)
         cid = str(command["call"])
         if cid not in recording.calls:
             recording.calls.append(cid)
-            call = self.calls.get(cid)
-            if not recording.paused and call is not None and call.media is not None:
-                call.media.startTransmit(recording.recorder)
+            self._feed(Recording(recording.recorder, recording.path, [cid]), on=True,
+                       level=0.0 if recording.paused else 1.0)
 
     def op_record_pause(self, command: dict[str, Any]) -> None:
         """PCI: while paused nothing reaches the file (the recording keeps its length)."""
         recording = self._recording(command)
         if not recording.paused:
             recording.paused = True
-            self._feed(recording, on=False)
+            self._feed(recording, on=True, level=0.0)
 
     def op_record_resume(self, command: dict[str, Any]) -> None:
         recording = self._recording(command)
         if recording.paused:
             recording.paused = False
-            self._feed(recording, on=True)
+            self._feed(recording, on=True, level=1.0)
 
     def op_record_stop(self, command: dict[str, Any]) -> str:
         recording = self.recordings.pop(str(command.get("recording", "")), None)

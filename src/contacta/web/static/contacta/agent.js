@@ -81,13 +81,23 @@
     }).catch(function (err) { dropOffer(id); alert(err.message); });
   }
 
+  /* "recording_paused:12.3-31.5,40-" → "⏸ Recording paused (PCI): 0:12–0:31, 0:40–end" */
+  function pausedNote(body) {
+    if (body.indexOf("recording_paused:") !== 0) { return ""; }
+    var spans = body.slice(17).split(",").map(function (span) {
+      var ends = span.split("-");
+      return C.duration(Number(ends[0])) + "–" + (ends[1] ? C.duration(Number(ends[1])) : gettext("end"));
+    });
+    return "⏸ " + gettext("Recording paused (PCI)") + ": " + spans.join(", ");
+  }
+
   function markFor(status) { return { pending: "…", sent: "✓", delivered: "✓✓", read: "✓✓ " + gettext("read"), failed: "⚠ " + gettext("not sent") }[status] || ""; }
 
   function addMessage(panel, m) {
     if (panel.seen[m.id]) { return; }
     panel.seen[m.id] = true;
     var cls = { "in": "them", "out": "me", "note": "note", "system": "system" }[m.direction];
-    var body = { customer_left: gettext("The customer left the chat."), call_recording: "📞 " + gettext("Call recording"), voicemail: "📼 " + gettext("Voicemail left out of hours") }[m.body] || m.body;
+    var body = { customer_left: gettext("The customer left the chat."), call_recording: "📞 " + gettext("Call recording"), voicemail: "📼 " + gettext("Voicemail left out of hours") }[m.body] || pausedNote(m.body) || m.body;
     var li = el("li", { class: "msg " + cls, "data-id": String(m.id) }, [
       m.direction === "note" ? el("span", { class: "sender", text: gettext("Internal note") + " · " + m.sender }) : null,
       el("span", { class: "body", text: body }),
