@@ -50,3 +50,13 @@ def test_an_upload_replaces_the_standard_prompt_for_its_tenant_only(settings, tm
     assert f"tenants/{a.tenant.pk}/voice/uploaded/" in str(theirs)
     standard = prompt_path(b.tenant.pk, "es", "@welcome")
     assert f"tenants/{b.tenant.pk}/voice/tts/" in str(standard)
+
+
+def test_an_unreadable_upload_falls_back_to_the_standard_words(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    w = make_world("promptbad", agents=0)
+    VoicePrompt.objects.create(tenant=w.tenant, key="goodbye", language="es",
+                               audio=ContentFile(b"not audio at all", name="adios.wav"))
+    spoken = prompt_path(w.tenant.pk, "es", "@goodbye")
+    assert f"tenants/{w.tenant.pk}/voice/tts/es/" in str(spoken)
+    assert format_of(spoken)[:2] == (8000, 1)

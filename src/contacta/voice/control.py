@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import subprocess
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -156,8 +157,15 @@ class VoiceControl:
         self.by_call[live.call_id] = live
 
     async def _say(self, live: LiveCall, text: str, purpose: str, leg: str = "") -> None:
-        path = await db(prompts.prompt_path, live.tenant_id, live.language, text)
         live.play_purpose = purpose
+        try:
+            path = await db(prompts.prompt_path, live.tenant_id, live.language, text)
+        except (OSError, subprocess.SubprocessError):
+            # No words (espeak-ng missing, disk full): the call moves on rather than hanging
+            # in silence.
+            log.exception("prompt %r could not be made", text[:40])
+            await self._played(live)
+            return
         live.playback = await self.engine.play(leg or live.customer, str(path))
 
     async def _play_file(self, live: LiveCall, path: str, purpose: str) -> None:

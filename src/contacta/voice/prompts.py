@@ -8,6 +8,7 @@ Phone audio is 8 kHz mono 16-bit PCM, what G.711 carries.
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,6 +17,7 @@ from django.conf import settings
 
 from contacta.voice.models import VoicePrompt
 
+log = logging.getLogger(__name__)
 VOICES = {"es": "es-419", "en": "en-us"}  # espeak-ng voices: Latin American Spanish first
 STANDARD = {
     "es": {
@@ -80,7 +82,11 @@ def prompt_path(tenant_id: int, language: str, text: str) -> Path:
         uploaded = VoicePrompt.objects.filter(tenant_id=tenant_id, key=key,
                                               language=language).first()
         if uploaded is not None:
-            return _phone_audio(tenant_id, Path(uploaded.audio.path))
+            try:
+                return _phone_audio(tenant_id, Path(uploaded.audio.path))
+            except (OSError, subprocess.SubprocessError):
+                # Not audio sox can read: the caller hears the standard words, not silence.
+                log.warning("uploaded prompt %s of tenant %s is unreadable", key, tenant_id)
         text = STANDARD.get(language[:2], STANDARD["es"]).get(key, key)
     digest = hashlib.sha256(f"{language}:{text}".encode()).hexdigest()[:24]
     target = voice_dir() / "tenants" / str(tenant_id) / "voice" / "tts" / language / \
