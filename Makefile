@@ -48,7 +48,7 @@ contracts: install-dev
 test: install-dev system-deps lint typecheck contracts
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q tests
 
-bench: install-dev
+bench: install-dev system-deps
 	$(BIN)/pip install -q -r requirements/bench.txt
 	$(BIN)/python benchmarks/chat_latency.py --customers 50 --json
 	$(BIN)/python benchmarks/chat_latency.py --customers 50 --json --db postgres
@@ -56,6 +56,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/routing.py --agents 10000 --queues 500 --skills 50 --json
 	$(BIN)/python benchmarks/simulate.py --json
 	$(BIN)/python benchmarks/ingest.py --json
+	$(BIN)/python benchmarks/voice.py --calls 40 --json
 
 # Regenerates the catalogues and compiles them (needs GNU gettext: apt-get install gettext).
 translations: install
