@@ -68,6 +68,9 @@ def test_call_answered_held_recorded_and_closed(browser, voice_server):
         call = customer.dial(f"sip:{DID}@127.0.0.1:{sip_port}")
         expect(agent.locator(".offer.call strong")).to_have_text(
             "Incoming call — answer your phone", timeout=20_000)
+        # The caller's contact card comes with the ring (matched by caller id).
+        expect(agent.locator(".offer.call .caller-card")).to_contain_text(
+            "earlier conversations")
         panel = agent.locator(".chat-panel")
         status = panel.locator(".call-controls .call-status")
         expect(status).to_have_text("📞 Talking", timeout=20_000)

@@ -61,6 +61,15 @@
       el("button", { class: "reject secondary", text: gettext("Reject"), onclick: function () { act(conv.id, "reject"); } })
     ]);
     offers[conv.id] = { card: card, timer: setInterval(function () { counter.textContent = C.duration((expires - new Date()) / 1000); }, 500) };
+    if (voice) {  // who is calling, before the phone is picked up: the contact matched by caller id
+      C.api("GET", base + "/contacts/" + conv.contact.id).then(function (c) {
+        var earlier = c.conversations.filter(function (h) { return h.id !== conv.id; });
+        var last = earlier[0];
+        card.appendChild(el("div", { class: "caller-card muted", text: [c.name || c.phone, c.email,
+          earlier.length + " " + gettext("earlier conversations"),
+          last ? gettext("last") + ": " + last.channel + " · " + (last.disposition || last.status) : ""].filter(Boolean).join(" · ") }));
+      }).catch(function () { /* the offer works without the card */ });
+    }
     $("offers").appendChild(card);
     beep();
     if (window.Notification && Notification.permission === "granted") {
