@@ -16,6 +16,7 @@ from django.utils import timezone
 from contacta.connectors.models import Inbox, InboxKind
 from contacta.conversations.models import Conversation
 from contacta.conversations.services import conversation_close, conversation_transfer
+from contacta.routing.models import AgentProfile
 from contacta.routing.services import agent_state_set
 from contacta.routing.worker import routing_tick
 from contacta.testing.audio import any_tone_seconds, rms, tone_seconds
@@ -202,7 +203,7 @@ async def test_rona_rings_the_next_agent_while_the_caller_hears_music(media):
     assert agents[0].count("call_started") == 1  # it rang, nobody answered: RONA
     assert agents[0].count("call_ended") == 1
     assert conv.assignee_id == w.agents[1].pk
-    first = await sync_to_async(lambda: w.agents[0].__class__.objects.get(pk=w.agents[0].pk))()
+    first = await sync_to_async(AgentProfile.objects.get)(pk=w.agents[0].pk)
     assert first.status != "available"  # RONA puts the agent not-ready
 
 

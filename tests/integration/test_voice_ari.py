@@ -4,7 +4,6 @@ queue to an agent's phone, bridged and recorded on the bridge, the recording fet
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from contacta.conversations.models import Conversation
+from contacta.routing.models import AgentProfile
 from contacta.testing.fake_ari import FakeAri
 from contacta.voice.engine.ari import AriEngine
 from contacta.voice.models import Call
@@ -81,14 +81,15 @@ async def test_busy_agent_phone_is_rona_and_bad_credentials_are_refused(fake_ari
         customer = fake_ari.incoming("573001234567", DID)
         await until(lambda: [r for r in fake_ari.requests if r[:2] == ("POST", "/channels")])
         await until(lambda: Call.objects.filter(status="queued").exists())
-        agent = await sync_to_async(
-            lambda: w.agents[0].__class__.objects.get(pk=w.agents[0].pk))()
-        await until(lambda: agent.__class__.objects.get(pk=agent.pk).status != "available")
+        # The busy phone is RONA: the agent goes not-ready.
+        await until(lambda: AgentProfile.objects.get(pk=w.agents[0].pk).status != "available")
         fake_ari.far_end_hangup(customer)
         ended = await until(lambda: Call.objects.filter(status="ended").first())
     assert ended.outcome == "abandoned"
-    wrong = AriEngine(fake_ari.base_url, app="contacta", user="contacta", password="wrong")
-    with pytest.raises(Exception):  # noqa: B017, PT011 - the events socket is closed on us
-        await asyncio.wait_for(wrong.start(), 2)
-    await wrong.stop()
+    wrong = AriEngine(fake_ari.base_url, app="contacta", user="contacta", password="wrong",
+                      connect_timeout_s=2)
+    with pytest.raises(TimeoutError):  # the events socket is refused: never connected
+        await wrong.start()
+    assert wrong._reader is not None
+    assert wrong._reader.done()  # and no reconnect loop is left behind
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
-from contacta.api.conversations import _visible
+from contacta.api.conversations import visible_to
 from contacta.api.scope import current_agent, get_or_404, scope
 from contacta.conversations.selectors import conversation_get
 from contacta.errors import DomainError, NotFoundError
@@ -38,7 +38,7 @@ def call_payload(call: Call) -> dict[str, Any]:
             response=dict[str, Any])
 def conversation_call(request: HttpRequest, tenant: str, conversation_id: int) -> Any:
     t = scope(request, tenant)
-    conv = conversation_get(_visible(request, t), conversation_id)
+    conv = conversation_get(visible_to(request, t), conversation_id)
     call = Call.objects.for_tenant(t).filter(conversation=conv).first()
     if call is None:
         raise NotFoundError("this conversation has no call", field="conversation_id")
@@ -64,7 +64,7 @@ def conversation_call_control(request: HttpRequest, tenant: str, conversation_id
     """The desktop's call buttons. Transfers to a queue or an agent use the conversation's
     own /transfer (the call follows its conversation); this moves only the audio."""
     t = scope(request, tenant, Capability.HANDLE)
-    conv = conversation_get(_visible(request, t), conversation_id)
+    conv = conversation_get(visible_to(request, t), conversation_id)
     args: dict[str, Any] = {}
     op: str = payload.action
     if op == "dtmf":

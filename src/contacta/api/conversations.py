@@ -35,7 +35,8 @@ router = Router(tags=["conversations"])
 BASE = "/tenants/{tenant}/conversations"
 
 
-def _visible(request: HttpRequest, tenant: Tenant) -> Any:
+def visible_to(request: HttpRequest, tenant: Tenant) -> Any:
+    """The conversations this user may see here: all for supervisors and viewers, else theirs."""
     see_all = can(request.user, tenant, Capability.SUPERVISE) or not can(
         request.user, tenant, Capability.HANDLE)
     agent = AgentProfile.objects.for_tenant(tenant).filter(user=request.user).first()
@@ -47,21 +48,21 @@ def conversations_list(request: HttpRequest, tenant: str, *, status: str = "",
                        queue_id: int | None = None, assignee_id: int | None = None,
                        q: str = "", limit: int = 50, offset: int = 0) -> Any:
     t = scope(request, tenant)
-    return conversation_search(_visible(request, t), status=status, queue_id=queue_id,
+    return conversation_search(visible_to(request, t), status=status, queue_id=queue_id,
                                assignee_id=assignee_id, q=q, limit=limit, offset=offset)
 
 
 @router.get(BASE + "/{conversation_id}", response=dict[str, Any])
 def conversation_detail(request: HttpRequest, tenant: str, conversation_id: int) -> Any:
     t = scope(request, tenant)
-    return conversation_payload(conversation_get(_visible(request, t), conversation_id))
+    return conversation_payload(conversation_get(visible_to(request, t), conversation_id))
 
 
 @router.get(BASE + "/{conversation_id}/messages", response=list[dict[str, Any]])
 def messages_list(request: HttpRequest, tenant: str, conversation_id: int,
                   after_id: int = 0) -> Any:
     t = scope(request, tenant)
-    conv = conversation_get(_visible(request, t), conversation_id)
+    conv = conversation_get(visible_to(request, t), conversation_id)
     return conversation_messages(t, conv, after_id=max(after_id, 0))
 
 
@@ -77,7 +78,7 @@ class MessageIn(Schema):
 def message_post(request: HttpRequest, tenant: str, conversation_id: int,
                  payload: MessageIn) -> Any:
     t = scope(request, tenant, Capability.HANDLE)
-    conv = conversation_get(_visible(request, t), conversation_id)
+    conv = conversation_get(visible_to(request, t), conversation_id)
     msg = message_send(tenant=t, conversation=conv, agent=current_agent(request, t),
                        body=payload.body, client_id=payload.client_id, note=payload.note,
                        attachment_ids=payload.attachment_ids,
@@ -89,14 +90,14 @@ def message_post(request: HttpRequest, tenant: str, conversation_id: int,
 def attachment_upload(request: HttpRequest, tenant: str, conversation_id: int,
                       file: UploadedFile = File(...)) -> Any:  # type: ignore[type-arg]  # noqa: B008
     t = scope(request, tenant, Capability.HANDLE)
-    conv = conversation_get(_visible(request, t), conversation_id)
+    conv = conversation_get(visible_to(request, t), conversation_id)
     return Status(201, attachment_payload(attachment_store(tenant=t, conversation=conv, upload=file)))
 
 
 @router.post(BASE + "/{conversation_id}/accept", response=dict[str, Any])
 def conversation_accept_view(request: HttpRequest, tenant: str, conversation_id: int) -> Any:
     t = scope(request, tenant, Capability.HANDLE)
-    conv = conversation_get(_visible(request, t), conversation_id)
+    conv = conversation_get(visible_to(request, t), conversation_id)
     return conversation_payload(
         conversation_accept(tenant=t, conversation=conv, agent=current_agent(request, t)))
 
@@ -104,7 +105,7 @@ def conversation_accept_view(request: HttpRequest, tenant: str, conversation_id:
 @router.post(BASE + "/{conversation_id}/reject", response=dict[str, Any])
 def conversation_reject_view(request: HttpRequest, tenant: str, conversation_id: int) -> Any:
     t = scope(request, tenant, Capability.HANDLE)
-    conv = conversation_get(_visible(request, t), conversation_id)
+    conv = conversation_get(visible_to(request, t), conversation_id)
     return conversation_payload(
         conversation_reject(tenant=t, conversation=conv, agent=current_agent(request, t)))
 
@@ -113,7 +114,7 @@ def conversation_reject_view(request: HttpRequest, tenant: str, conversation_id:
 def reply_options_view(request: HttpRequest, tenant: str, conversation_id: int) -> Any:
     """Free text allowed now (platform windows), and the approved templates otherwise."""
     t = scope(request, tenant, Capability.HANDLE)
-    return reply_options(t, conversation_get(_visible(request, t), conversation_id))
+    return reply_options(t, conversation_get(visible_to(request, t), conversation_id))
 
 
 class TemplateIn(Schema):
@@ -125,7 +126,7 @@ class TemplateIn(Schema):
 def template_post(request: HttpRequest, tenant: str, conversation_id: int,
                   payload: TemplateIn) -> Any:
     t = scope(request, tenant, Capability.HANDLE)
-    conv = conversation_get(_visible(request, t), conversation_id)
+    conv = conversation_get(visible_to(request, t), conversation_id)
     msg = template_send(tenant=t, conversation=conv, agent=current_agent(request, t),
                         template_id=payload.template_id, variables=payload.variables,
                         supervising=supervising(request, t))
@@ -141,7 +142,7 @@ class TransferIn(Schema):
 def conversation_transfer_view(request: HttpRequest, tenant: str, conversation_id: int,
                                payload: TransferIn) -> Any:
     t = scope(request, tenant, Capability.HANDLE)
-    conv = conversation_get(_visible(request, t), conversation_id)
+    conv = conversation_get(visible_to(request, t), conversation_id)
     queue = (get_or_404(Queue.objects.for_tenant(t), payload.queue_id, "queue_id")
              if payload.queue_id is not None else None)
     agent = (get_or_404(AgentProfile.objects.for_tenant(t), payload.agent_id, "agent_id")
@@ -160,7 +161,7 @@ class CloseIn(Schema):
 def conversation_close_view(request: HttpRequest, tenant: str, conversation_id: int,
                             payload: CloseIn) -> Any:
     t = scope(request, tenant, Capability.HANDLE)
-    conv = conversation_get(_visible(request, t), conversation_id)
+    conv = conversation_get(visible_to(request, t), conversation_id)
     return conversation_payload(conversation_close(
         tenant=t, conversation=conv, agent=current_agent(request, t),
         disposition_code=payload.disposition, note=payload.note,
@@ -199,7 +200,7 @@ def contact_merge_view(request: HttpRequest, tenant: str, contact_id: int,
                        payload: MergeIn) -> Any:
     """The same person known twice (e.g. web chat and WhatsApp): keep this one."""
     t = scope(request, tenant, Capability.HANDLE)
-    visible = _visible(request, t)
+    visible = visible_to(request, t)
     if not supervising(request, t) and not visible.filter(contact_id=contact_id).exists():
         get_or_404(Contact.objects.none(), contact_id, "contact")
     keep = get_or_404(Contact.objects.for_tenant(t), contact_id, "contact")
@@ -213,7 +214,7 @@ def contact_merge_view(request: HttpRequest, tenant: str, contact_id: int,
 def contact_card(request: HttpRequest, tenant: str, contact_id: int) -> Any:
     """The contact with every conversation the caller may see, from any channel."""
     t = scope(request, tenant)
-    history = _visible(request, t).filter(contact_id=contact_id)
+    history = visible_to(request, t).filter(contact_id=contact_id)
     if not history.exists():  # an agent sees only contacts they serve; nobody sees other tenants'
         get_or_404(Contact.objects.none(), contact_id, "contact")
     contact = get_or_404(Contact.objects.for_tenant(t).prefetch_related("identities"),

@@ -40,6 +40,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 VOICEMAIL_MAX_SECONDS = 60
 BUSY_CODES = {486, 600}
+NO_ANSWER_CODES = {408, 480, 487}  # ring time out, temporarily unavailable, cancelled
+
+
+def progress_outcome(code: int) -> str:
+    """What a dialled call that never talked came to, from the SIP status that ended it."""
+    if code in BUSY_CODES:
+        return CallOutcome.BUSY
+    return CallOutcome.NO_ANSWER if code in NO_ANSWER_CODES else CallOutcome.FAILED
 
 
 async def db(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -420,16 +428,12 @@ class VoiceControl:
             "voicemail": CallOutcome.VOICEMAIL, "dial_customer": CallOutcome.NO_ANSWER,
         }.get(live.phase, CallOutcome.COMPLETED)
         if live.phase == "originating":
-            outcome = (CallOutcome.BUSY if event.code in BUSY_CODES else
-                       CallOutcome.NO_ANSWER if event.code in {408, 480, 487} else
-                       CallOutcome.FAILED)
+            outcome = progress_outcome(event.code)
             await db(services.call_progress, live.call_id, outcome, f"{event.code} {event.reason}")
             self._forget(live)
             return
         if live.phase == "dial_customer":
-            outcome = (CallOutcome.BUSY if event.code in BUSY_CODES else
-                       CallOutcome.NO_ANSWER if event.code in {408, 480, 487} else
-                       CallOutcome.FAILED)
+            outcome = progress_outcome(event.code)
         if event.engine_failure:
             outcome = CallOutcome.DROPPED
         await db(services.call_end, live.call_id, outcome=outcome,

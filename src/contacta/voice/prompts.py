@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -43,10 +42,6 @@ STANDARD = {
 
 def voice_dir() -> Path:
     return Path(settings.MEDIA_ROOT)
-
-
-def tools_present() -> bool:
-    return bool(shutil.which("espeak-ng") and shutil.which("sox"))
 
 
 def speak(text: str, language: str, target: Path) -> Path:

@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from contacta.connectors.models import Inbox, InboxKind
 from contacta.contacts.models import IdentityKind
+from contacta.contacts.services import phone_normalize
 from contacta.conversations.models import (
     Attachment,
     Conversation,
@@ -97,6 +99,16 @@ def _call(call_id: int) -> Call:
     return Call.objects.select_related("tenant", "inbox", "conversation").get(pk=call_id)
 
 
+def _caller_phone(call: Call) -> str:
+    """The caller's number as a phone identity, E.164 when it is a number (trunks often send
+    it without the +), so the caller meets their WhatsApp and SMS history."""
+    raw = call.caller if call.caller.startswith("+") else f"+{call.caller}"
+    try:
+        return phone_normalize(raw, call.tenant.country)
+    except ValidationError:
+        return raw  # an extension or a SIP user name: kept as it came
+
+
 def call_enqueue(call_id: int, queue_id: int | None, ivr_path: str) -> int:
     """The IVR chose a queue: the call becomes a queued voice conversation of the caller's
     contact (matched by phone across channels)."""
@@ -104,9 +116,8 @@ def call_enqueue(call_id: int, queue_id: int | None, ivr_path: str) -> int:
     tenant = call.tenant
     queue = (Queue.objects.for_tenant(tenant).filter(pk=queue_id).first()
              if queue_id is not None else None)
-    phone = call.caller if call.caller.startswith("+") else f"+{call.caller}"
     conv = conversation_for_identity(tenant=tenant, inbox=call.inbox,
-                                     kind=IdentityKind.PHONE.value, value=phone,
+                                     kind=IdentityKind.PHONE.value, value=_caller_phone(call),
                                      topic=f"📞 {call.caller}", queue=queue,
                                      always_new=True)
     now = timezone.now()
@@ -121,7 +132,6 @@ class QueueView:
     offered_agent_id: int | None
     agent_uri: str
     offer_seconds_left: float
-    assignee_id: int | None
 
 
 def calls_routing_view(call_ids: list[int]) -> dict[int, QueueView]:
@@ -129,8 +139,7 @@ def calls_routing_view(call_ids: list[int]) -> dict[int, QueueView]:
     queries for all of them: the controller asks this several times a second."""
     rows = list(Call.objects.filter(pk__in=call_ids, conversation__isnull=False)
                 .values("pk", "tenant_id", "conversation__status",
-                        "conversation__offered_to_id", "conversation__offer_expires_at",
-                        "conversation__assignee_id"))
+                        "conversation__offered_to_id", "conversation__offer_expires_at"))
     offered = {r["conversation__offered_to_id"] for r in rows
                if r["conversation__status"] == Status.OFFERED}
     now = timezone.now()
@@ -143,8 +152,7 @@ def calls_routing_view(call_ids: list[int]) -> dict[int, QueueView]:
         expires = row["conversation__offer_expires_at"]
         views[row["pk"]] = QueueView(
             status=status, offered_agent_id=agent_id, agent_uri=phones.get(agent_id, ""),
-            offer_seconds_left=max(0.0, (expires - now).total_seconds()) if expires else 0.0,
-            assignee_id=row["conversation__assignee_id"])
+            offer_seconds_left=max(0.0, (expires - now).total_seconds()) if expires else 0.0)
     return views
 
 
@@ -299,9 +307,8 @@ def call_voicemail_store(call_id: int, path: str) -> int | None:
     call = _call(call_id)
     if not Path(path).exists() or Path(path).stat().st_size <= 44:
         return None
-    phone = call.caller if call.caller.startswith("+") else f"+{call.caller}"
     conv = conversation_for_identity(tenant=call.tenant, inbox=call.inbox,
-                                     kind=IdentityKind.PHONE.value, value=phone,
+                                     kind=IdentityKind.PHONE.value, value=_caller_phone(call),
                                      topic=f"📼 {call.caller}", always_new=True,
                                      channel=Channel.TASK)
     Call.objects.filter(pk=call_id).update(conversation=conv)

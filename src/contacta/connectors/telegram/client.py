@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
-
-from contacta.connectors.outbound import Reply, SendResult, call
+from contacta.connectors.outbound import Reply, SendResult, call, download
 
 PUBLIC_API = "https://api.telegram.org"
 
@@ -53,15 +51,12 @@ def download_file(*, base_url: str, token: str, file_id: str, max_bytes: int,
                   timeout_s: float = 30.0) -> bytes | None:
     """getFile, then GET {base}/file/bot<token>/<file_path>; None when too big or missing."""
     base = (base_url or PUBLIC_API).rstrip("/")
-    try:
-        info = httpx.post(f"{base}/bot{token}/getFile", json={"file_id": file_id},
-                          timeout=timeout_s).json()
-        result = info.get("result") or {}
-        if not info.get("ok") or int(result.get("file_size") or 0) > max_bytes:
-            return None
-        response = httpx.get(f"{base}/file/bot{token}/{result['file_path']}", timeout=timeout_s)
-    except (httpx.HTTPError, ValueError, KeyError):
+    info = call("POST", f"{base}/bot{token}/getFile", json={"file_id": file_id},
+                timeout_s=timeout_s)
+    if isinstance(info, SendResult) or not info.data.get("ok"):
         return None
-    if response.status_code != 200 or len(response.content) > max_bytes:
+    result = info.data.get("result") or {}
+    if not result.get("file_path") or int(result.get("file_size") or 0) > max_bytes:
         return None
-    return response.content
+    return download(f"{base}/file/bot{token}/{result['file_path']}", max_bytes=max_bytes,
+                    timeout_s=timeout_s)

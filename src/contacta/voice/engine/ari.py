@@ -51,7 +51,8 @@ def sip_to_endpoint(uri: str, default_endpoint: str) -> str:
 
 class AriEngine:
     def __init__(self, base_url: str, *, app: str, user: str, password: str,
-                 sip_endpoint: str = "contacta") -> None:
+                 sip_endpoint: str = "contacta", connect_timeout_s: float = 10.0) -> None:
+        self.connect_timeout_s = connect_timeout_s
         self.base = base_url.rstrip("/")
         self.app, self.sip_endpoint = app, sip_endpoint
         self._auth = (user, password)
@@ -68,7 +69,11 @@ class AriEngine:
     # --- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
         self._reader = asyncio.create_task(self._read_events())
-        await asyncio.wait_for(self._connected.wait(), 10)
+        try:
+            await asyncio.wait_for(self._connected.wait(), self.connect_timeout_s)
+        except TimeoutError:
+            await self.stop()  # wrong address or credentials: no reconnect loop left behind
+            raise
 
     async def stop(self) -> None:
         if self._reader is not None:
