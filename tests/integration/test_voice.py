@@ -176,9 +176,11 @@ async def test_sipp_customer_digits_and_abandon_in_queue(media):
     assert ended.ivr_path == "1"
     assert ended.wait_seconds is not None
     assert ended.wait_seconds > 2
-    conv = await sync_to_async(Conversation.objects.get)(pk=ended.conversation_id)
+    conv = await sync_to_async(Conversation.objects.select_related("contact").get)(
+        pk=ended.conversation_id)
     assert conv.status == "closed"
     assert conv.assignee_id is None
+    assert conv.contact.phone == "+573001234567"  # the trunk's bare number, as E.164
 
 
 async def test_rona_rings_the_next_agent_while_the_caller_hears_music(media):
