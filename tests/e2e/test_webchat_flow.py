@@ -86,6 +86,28 @@ def test_customer_to_agent_with_rona_reload_reconnect_transfer_and_disposition(
     customer.wait_for_timeout(1000)
     expect(customer.locator(".msg.agent .body", has_text="desconexión")).to_have_count(1)
 
+    # The agent's connection drops while the customer writes: after the reconnect the desktop
+    # fetches what it missed, once.
+    agent2.evaluate("""() => {
+        window.RealWebSocket = window.WebSocket;
+        window.WebSocket = function () {  // every reconnect fails until the test restores it
+            const dead = { readyState: 3, send() {}, close() {} };
+            setTimeout(() => dead.onclose && dead.onclose({ code: 1006 }), 10);
+            return dead;
+        };
+        window.contactaAgentSocket.raw().close(); }""")
+    expect(agent2.locator("#conn")).to_have_text("Reconnecting…")
+    customer.fill("#body", "¿Sigue ahí?")
+    customer.press("#body", "Enter")
+    expect(customer.locator(".msg.me .body", has_text="Sigue")).to_have_count(1)
+    customer.wait_for_timeout(500)
+    expect(panel.locator(".msg.them .body", has_text="Sigue")).to_have_count(0)
+    agent2.evaluate("() => { window.WebSocket = window.RealWebSocket; }")
+    expect(agent2.locator("#conn")).to_have_text("Connected", timeout=15_000)
+    expect(panel.locator(".msg.them .body", has_text="Sigue")).to_have_count(1, timeout=10_000)
+    agent2.wait_for_timeout(500)
+    expect(panel.locator(".msg.them .body", has_text="Sigue")).to_have_count(1)
+
     # The customer sends an image; the agent sees its preview.
     picture = tmp_path / "recibo.png"
     picture.write_bytes(PNG)

@@ -24,6 +24,7 @@ from contacta.testing.phone import Phone, free_udp_port, tone
 from contacta.testing.sipp import customer_scenario, run_sipp
 from contacta.voice.control import VoiceControl
 from contacta.voice.engine.embedded import EmbeddedEngine
+from contacta.voice.engine.port import MediaReady
 from contacta.voice.models import AgentPhone, Call, VoiceInbox
 from contacta.voice.prompts import NOTE_HZ
 from contacta.voice.services import voice_command
@@ -535,3 +536,29 @@ async def test_pci_pause_leaves_silence_in_the_recording_and_says_where(media):
     assert rms(recording, pause["paused_at"] + 0.5, pause["resumed_at"] - 0.5) < 0.001
     assert rms(recording, 0.2, pause["paused_at"] - 0.2) > 0.05  # before: both voices
     assert note == f"recording_paused:{pause['paused_at']}-{pause['resumed_at']}"
+
+
+async def test_a_leg_recorded_before_its_audio_is_up_is_heard_once_it_answers(tmp_path):
+    """Recording may start while a leg still rings (its media not negotiated yet): the worker
+    connects it to the recorder when its audio comes up, so its voice is in the file."""
+    callee = Phone("callee", answer_after=1.0, play=tone(tmp_path / "callee.wav", 1000))
+    engine = EmbeddedEngine(workers=1, base_port=free_udp_port())
+    await engine.start()
+    try:
+        events = engine.events()
+        leg = await engine.originate(callee.uri, timeout_s=10)
+        path = tmp_path / "early.wav"
+        recording = await engine.record_start([leg], str(path))  # still ringing: no audio
+        deadline = asyncio.get_running_loop().time() + 15
+        async for event in events:
+            if isinstance(event, MediaReady) and event.call == leg:
+                break
+            assert asyncio.get_running_loop().time() < deadline, "the callee never answered"
+        await asyncio.sleep(3)
+        await engine.record_stop(recording)
+        await engine.hangup(leg, 200)
+        await asyncio.sleep(0.5)  # the worker closes the file on its next loop
+        assert tone_seconds(path, 1000) >= 1.5
+    finally:
+        await engine.stop()
+        callee.close()

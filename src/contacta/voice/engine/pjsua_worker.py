@@ -146,6 +146,10 @@ class Worker:
 
     def media_ready(self, call: Call) -> None:
         emit("media_ready", call=call.call_id)
+        for recording in self.recordings.values():  # recorded before its audio was up
+            if call.call_id in recording.calls:
+                self._feed(Recording(recording.recorder, recording.path, [call.call_id]),
+                           on=True, level=0.0 if recording.paused else 1.0)
         for command in self.waiting_media.pop(call.call_id, []):
             self.run(command)
 

@@ -131,8 +131,15 @@
     return q ? q.dispositions : [];
   }
 
+  function loadMessages(panel) {  // addMessage skips the ones already shown
+    return C.api("GET", base + "/conversations/" + panel.conv.id + "/messages")
+      .then(function (ms) { ms.forEach(function (m) { addMessage(panel, m); }); });
+  }
+
   function openPanel(conv) {
-    if (panels[conv.id]) { panels[conv.id].conv = conv; return panels[conv.id]; }
+    if (panels[conv.id]) {  // a resync after a reconnect: fetch what the socket missed
+      panels[conv.id].conv = conv; loadMessages(panels[conv.id]); return panels[conv.id];
+    }
     $("no-chats").classList.add("hidden");
     var list = el("ol", { class: "messages" });
     var typing = el("div", { class: "typing hidden", text: gettext("The customer is typing…") });
@@ -202,7 +209,7 @@
     panel.typing = typing; panel.status = panel.node.querySelector(".status-line");
     panels[conv.id] = panel;
     $("chats").appendChild(panel.node);
-    C.api("GET", base + "/conversations/" + conv.id + "/messages").then(function (ms) { ms.forEach(function (m) { addMessage(panel, m); }); });
+    loadMessages(panel);
     if (conv.inbox.kind && conv.inbox.kind !== "webchat") { replyOptions(panel, form, error); }
     C.api("GET", base + "/contacts/" + conv.contact.id).then(function (c) {
       card.appendChild(el("p", { text: [c.name, c.email, c.phone].filter(Boolean).join(" · ") || gettext("Unknown") }));
@@ -364,6 +371,7 @@
       onEvent: onEvent,
       onStatus: function (up) { $("conn").textContent = up ? gettext("Connected") : gettext("Reconnecting…"); document.body.dataset.connected = up ? "1" : "0"; }
     });
+    window.contactaAgentSocket = sock;
     setInterval(function () { sock.send({ type: "heartbeat" }); }, 20000);
     if (window.Notification && Notification.permission === "default") {
       document.body.addEventListener("click", function ask() { Notification.requestPermission(); document.body.removeEventListener("click", ask); });
