@@ -52,6 +52,8 @@ async def test_inbound_call_over_ari(fake_ari):
         row = await until(lambda: Call.objects.filter(status="connected").first())
         conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
         assert (conv.queue_id, conv.assignee_id) == (w.other_queue.pk, w.agents[0].pk)
+        # The row says connected when the agent answers; the bridge and its recording follow.
+        await until(lambda: any(p.endswith("/record") for _, p, _ in fake_ari.requests))
         fake_ari.far_end_hangup(customer)
         ended = await until(lambda: Call.objects.filter(status="ended",
                                                         recording__isnull=False).first())

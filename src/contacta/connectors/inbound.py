@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -49,3 +50,14 @@ class Parsed:
 
 class PayloadError(ValueError):
     """The payload is not what the provider's documentation says it sends."""
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """A JSON object where the provider's documentation promises one; anything else (null, a
+    list, a string from a hostile or broken sender) reads as empty, never as a crash."""
+    return value if isinstance(value, dict) else {}
+
+
+def items(value: Any) -> list[Any]:
+    """A JSON array where one is promised; anything else reads as empty."""
+    return value if isinstance(value, list) else []

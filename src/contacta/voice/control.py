@@ -378,11 +378,13 @@ class VoiceControl:
         live.phase = "connected"
         if live.recording:  # after a transfer: the same recording goes on with the new agent
             await self.engine.record_add(live.recording, live.agent_leg)
-            return
-        policy = await db(services.call_recording_policy, live.call_id)
-        live.recording_policy = policy
-        if policy == RecordingPolicy.ALL:
-            await self._record(live, [live.customer, live.agent_leg])
+        else:
+            policy = await db(services.call_recording_policy, live.call_id)
+            live.recording_policy = policy
+            if policy == RecordingPolicy.ALL:
+                await self._record(live, [live.customer, live.agent_leg])
+        # Only now "Talking": both hear each other, and hold or transfer can act on the call.
+        await db(services.call_mark, live.call_id, status=CallStatus.CONNECTED)
 
     async def _record(self, live: LiveCall, legs: list[str]) -> None:
         path = await db(services.recording_path, live.tenant_id, live.call_id)

@@ -216,8 +216,9 @@ def call_agent_answered(call_id: int, agent_id: int) -> bool:
             return False
     except ConflictError:
         return False  # the offer expired while the phone was picked up
-    Call.objects.filter(pk=call_id).update(status=CallStatus.CONNECTED,
-                                           answered_at=call.answered_at or timezone.now())
+    # The row says connected once the bridge is up (VoiceControl._connect), not here: for
+    # click-to-call the customer's phone only starts ringing now.
+    Call.objects.filter(pk=call_id).update(answered_at=call.answered_at or timezone.now())
     return True
 
 

@@ -12,7 +12,9 @@ import html
 import re
 from dataclasses import dataclass
 from email import message_from_bytes, policy
-from email.message import EmailMessage
+from email.errors import MessageError
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 
 from contacta.connectors.inbound import InlineFile, PayloadError
@@ -46,6 +48,37 @@ class ParsedEmail:
     attachments: tuple[InlineFile, ...]
 
 
+# CPython's structured-header parser raises on some malformed values (IndexError,
+# HeaderParseError and others, varying by version). A hostile header must not cost the mail
+# (an SMTP 5xx, or an IMAP message fetched again forever), so such a header is read raw.
+STDLIB_PARSE_ERRORS = (IndexError, ValueError, TypeError, AttributeError, LookupError,
+                       MessageError)
+
+
+def _get(msg: Message, name: str, default: str = "") -> str:
+    """A header's decoded text; `default` when it is absent."""
+    try:
+        value = msg.get(name)
+        return default if value is None else str(value)
+    except STDLIB_PARSE_ERRORS:
+        for key, raw_value in msg.raw_items():
+            if key.lower() == name.lower():
+                return _decode_words(str(raw_value))
+        return default
+
+
+def _has(msg: Message, name: str) -> bool:
+    return any(key.lower() == name.lower() for key in msg)
+
+
+def _decode_words(raw_value: str) -> str:
+    """RFC 2047 encoded words of a header the structured parser could not read."""
+    try:
+        return str(make_header(decode_header(raw_value)))
+    except STDLIB_PARSE_ERRORS:
+        return raw_value
+
+
 def _ids(value: str | None) -> tuple[str, ...]:
     return tuple(re.findall(r"<[^<>\s]+>", value or ""))
 
@@ -77,7 +110,7 @@ def _body(msg: EmailMessage) -> str:
         return ""
     try:
         content = part.get_content()
-    except (LookupError, UnicodeDecodeError):  # an unknown charset: keep what decodes
+    except STDLIB_PARSE_ERRORS:  # an unknown or garbled charset: keep what decodes
         payload = part.get_payload(decode=True) or b""
         content = payload.decode("latin-1") if isinstance(payload, bytes) else str(payload)
     return _html_to_text(content) if part.get_content_type() == "text/html" else str(content)
@@ -91,8 +124,8 @@ def _bounce_of(msg: EmailMessage) -> str:
         if part.get_content_type() not in ("message/rfc822", "text/rfc822-headers"):
             continue
         inner = part.get_payload()
-        if isinstance(inner, list) and inner and hasattr(inner[0], "get"):
-            headers_text = f"Message-ID: {inner[0].get('Message-ID', '')}"
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+            headers_text = f"Message-ID: {_get(inner[0], 'Message-ID')}"
         else:
             headers_text = str(inner)
         match = re.search(r"(?im)^Message-ID:\s*(.+)$", headers_text)
@@ -103,12 +136,12 @@ def _bounce_of(msg: EmailMessage) -> str:
 
 
 def is_automatic(msg: EmailMessage) -> bool:
-    auto = str(msg.get("Auto-Submitted", "no")).strip().lower()
-    precedence = str(msg.get("Precedence", "")).strip().lower()
-    sender = parseaddr(str(msg.get("From", "")))[1].lower()
+    auto = _get(msg, "Auto-Submitted", "no").strip().lower()
+    precedence = _get(msg, "Precedence").strip().lower()
+    sender = parseaddr(_get(msg, "From"))[1].lower()
     return (auto not in ("", "no") or precedence in ("bulk", "junk", "list", "auto_reply")
-            or any(msg.get(h) is not None for h in AUTO_HEADERS)
-            or msg.get("List-Id") is not None
+            or any(_has(msg, h) for h in AUTO_HEADERS)
+            or _has(msg, "List-Id")
             or sender.startswith(("mailer-daemon@", "postmaster@", "no-reply@", "noreply@")))
 
 
@@ -121,13 +154,13 @@ def _raw_header(raw: bytes, name: str, charset: str) -> str | None:
             value = line.split(b":", 1)[1].strip()
             try:
                 return value.decode(charset)
-            except (LookupError, UnicodeDecodeError):
+            except (LookupError, ValueError):  # unknown, undecodable or garbled charset
                 return value.decode("windows-1252", errors="replace")
     return None
 
 
 def _header(msg: EmailMessage, raw: bytes, name: str) -> str:
-    value = str(msg.get(name, ""))
+    value = _get(msg, name)
     if "\ufffd" in value or any("\udc80" <= ch <= "\udcff" for ch in value):
         charset = msg.get_content_charset() or "windows-1252"
         value = _raw_header(raw, name, charset) or value
@@ -138,20 +171,20 @@ def parse_email(raw: bytes) -> ParsedEmail:
     if not raw or len(raw) > MAX_BYTES:
         raise PayloadError("an e-mail of 1 byte to 10 MB")
     msg = message_from_bytes(raw, policy=policy.default)
-    if not isinstance(msg, EmailMessage) or msg.get("From") is None:
+    if not isinstance(msg, EmailMessage) or not _has(msg, "From"):
         raise PayloadError("not an e-mail: no From header")
     name, address = parseaddr(_header(msg, raw, "From"))
     if "@" not in address:
         raise PayloadError("the From header has no address")
-    message_id = (_ids(str(msg.get("Message-ID", ""))) or
+    message_id = (_ids(_get(msg, "Message-ID")) or
                   (f"<sha256.{hashlib.sha256(raw).hexdigest()[:40]}@contacta.invalid>",))[0]
-    references = _ids(str(msg.get("References", "")))
+    references = _ids(_get(msg, "References"))
     full = _body(msg).replace("\r\n", "\n").strip()
     files = tuple(_file(part) for part in msg.iter_attachments())
     bounce = _bounce_of(msg)
     return ParsedEmail(
         message_id=message_id,
-        in_reply_to=(_ids(str(msg.get("In-Reply-To", ""))) or ("",))[0],
+        in_reply_to=(_ids(_get(msg, "In-Reply-To")) or ("",))[0],
         references=references,
         from_address=address.lower(),
         from_name=name,
@@ -172,5 +205,5 @@ def _file(part: EmailMessage) -> InlineFile:
 
 def recipients(raw: bytes) -> list[str]:
     msg = message_from_bytes(raw, policy=policy.default)
-    fields = [str(msg.get(h, "")) for h in ("To", "Cc", "Delivered-To")]
+    fields = [_get(msg, h) for h in ("To", "Cc", "Delivered-To")]
     return [addr.lower() for _, addr in getaddresses(fields) if addr]

@@ -11,14 +11,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from contacta.connectors.inbound import InboundMessage, InboundStatus, Parsed, PayloadError
+from contacta.connectors.inbound import (
+    InboundMessage,
+    InboundStatus,
+    Parsed,
+    PayloadError,
+    items,
+    obj,
+)
 
 OBJECTS = {"page", "instagram"}
 
 
 def _event(item: dict[str, Any], messages: list[InboundMessage],
            statuses: list[InboundStatus], ignored: list[str]) -> None:
-    sender = str((item.get("sender") or {}).get("id", ""))
+    sender = str(obj(item.get("sender")).get("id", "") or "")
     if "message" in item:
         msg = item["message"]
         if not isinstance(msg, dict) or not msg.get("mid"):
@@ -26,24 +33,26 @@ def _event(item: dict[str, Any], messages: list[InboundMessage],
         if msg.get("is_echo"):
             ignored.append("echo")  # our own outbound message, reflected back
             return
-        files = tuple(str((a.get("payload") or {}).get("url", ""))
-                      for a in msg.get("attachments", []) if isinstance(a, dict))
-        text = msg.get("text") or (msg.get("quick_reply") or {}).get("payload") or ""
+        files = tuple(str(obj(obj(a).get("payload")).get("url", ""))
+                      for a in items(msg.get("attachments")))
+        text = msg.get("text") or obj(msg.get("quick_reply")).get("payload") or ""
         if not sender:
             raise PayloadError("a message needs sender.id")
         messages.append(InboundMessage(provider_message_id=str(msg["mid"]), sender_id=sender,
                                        sender_name="", body=str(text),
                                        attachments=tuple(f for f in files if f)))
     elif "postback" in item:
-        postback = item["postback"] or {}
+        postback = obj(item["postback"])
+        if not sender:
+            raise PayloadError("a postback needs sender.id")
         messages.append(InboundMessage(
             provider_message_id=str(postback.get("mid") or f"postback:{item.get('timestamp')}"),
             sender_id=sender, sender_name="",
             body=str(postback.get("title") or postback.get("payload") or "")))
     elif "delivery" in item:
-        for mid in (item["delivery"] or {}).get("mids", []):
+        for mid in items(obj(item["delivery"]).get("mids")):
             statuses.append(InboundStatus(str(mid), "delivered"))
-    elif "read" in item and (item["read"] or {}).get("mid"):
+    elif "read" in item and obj(item["read"]).get("mid"):
         statuses.append(InboundStatus(str(item["read"]["mid"]), "read"))
     else:
         ignored.append(next((k for k in item if k not in {"sender", "recipient", "timestamp"}),
@@ -51,8 +60,8 @@ def _event(item: dict[str, Any], messages: list[InboundMessage],
 
 
 def parse_messaging(payload: Any) -> Parsed:
-    if not isinstance(payload, dict) or payload.get("object") not in OBJECTS or not isinstance(
-            payload.get("entry"), list):
+    if (not isinstance(payload, dict) or not isinstance(payload.get("object"), str)
+            or payload["object"] not in OBJECTS or not isinstance(payload.get("entry"), list)):
         raise PayloadError("a delivery is {object: page|instagram, entry: [...]}")
     messages: list[InboundMessage] = []
     statuses: list[InboundStatus] = []
@@ -60,7 +69,7 @@ def parse_messaging(payload: Any) -> Parsed:
     for entry in payload["entry"]:
         if not isinstance(entry, dict):
             raise PayloadError("entry items are objects")
-        for item in entry.get("messaging", []):
+        for item in items(entry.get("messaging")):
             if not isinstance(item, dict):
                 raise PayloadError("messaging items are objects")
             _event(item, messages, statuses, ignored)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contacta.connectors.inbound import InboundMessage, Parsed, PayloadError
+from contacta.connectors.inbound import InboundMessage, Parsed, PayloadError, items, obj
 
 
 def _name(user: Any) -> str:
@@ -26,11 +26,11 @@ def _message(msg: Any, *, edited: bool) -> InboundMessage:
     if not isinstance(chat_id, int) or not isinstance(message_id, int):
         raise PayloadError("message without integer chat.id and message_id")
     files: list[str] = []
-    if isinstance(msg.get("photo"), list) and msg["photo"]:
-        files.append(str(msg["photo"][-1].get("file_id", "")))  # the largest size comes last
+    sizes = items(msg.get("photo"))
+    if sizes:
+        files.append(str(obj(sizes[-1]).get("file_id", "")))  # the largest size comes last
     for kind in ("document", "voice", "audio", "video"):
-        if isinstance(msg.get(kind), dict):
-            files.append(str(msg[kind].get("file_id", "")))
+        files.append(str(obj(msg.get(kind)).get("file_id", "")))
     body = msg.get("text") or msg.get("caption") or ""
     if not isinstance(body, str):
         raise PayloadError("text must be a string")
