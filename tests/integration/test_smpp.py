@@ -83,3 +83,33 @@ async def test_refused_submit_and_dropped_link_are_errors():
     with pytest.raises((ConnectionError, TimeoutError)):  # nobody answers any more
         await client.send_text("1", "2", "otra vez")
     await client.close()
+
+
+async def test_a_message_we_could_not_keep_is_refused_and_the_link_stays_up():
+    """When storing a deliver_sm fails (say, the database is away) the SMSC gets an error
+    response — so it delivers again later — and the link carries on with the next one."""
+    port = free_port()
+    smsc = smpp34.Server("127.0.0.1", port, system_id="smsc")
+    await smsc.start()
+    kept: list[bytes] = []
+
+    async def on_deliver(message):
+        if not kept and message.payload == gsm.gsm_encode("primero"):
+            kept.append(b"failed once")
+            raise RuntimeError("database away")
+        kept.append(message.payload)
+
+    client = SmppClient("127.0.0.1", port, "contacta", "secret", on_deliver=on_deliver)
+    await client.connect()
+    esme = await asyncio.wait_for(smsc.next(), 5)
+    answer = await esme.deliver_sm("+573009998877", gsm.gsm_encode("primero"),
+                                   source_addr="+573001234567")
+    assert answer.command_status == 0x00000008  # ESME_RSYSERR: deliver it again later
+    for text in ("primero", "segundo"):  # the SMSC's retry, then the next message
+        answer = await esme.deliver_sm("+573009998877", gsm.gsm_encode(text),
+                                       source_addr="+573001234567")
+        assert answer.is_success
+    assert kept == [b"failed once", gsm.gsm_encode("primero"), gsm.gsm_encode("segundo")]
+    assert client.bound.is_set()
+    await client.close()
+    await smsc.stop()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contacta.connectors.sms.smpp import gsm, pdu
@@ -84,3 +84,46 @@ def test_delivery_receipt_text():
     receipt = ("id:1f2e3d sub:001 dlvrd:001 submit date:2611271200 done date:2611271201 "
                "stat:DELIVRD err:000 text:Hola")
     assert pdu.parse_receipt(receipt) == ("1f2e3d", "DELIVRD", "000")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_deliver_sm_body_is_read_or_refused(body):
+    try:
+        message = pdu.parse_sm(body)
+    except pdu.PduError:
+        return
+    for has_udh in (False, True):  # whatever the esm_class claims
+        text, concat = gsm.decode(message.data_coding, message.payload, has_udh)
+        assert isinstance(text, str)
+        assert concat is None or 1 <= concat[2] <= concat[1]
+
+
+@pytest.mark.parametrize("payload", [
+    bytes((3, 0x00, 0x03, 7)),  # the element claims 3 octets, the header holds 1
+    bytes((200,)) + b"\x00\x03",  # the header length runs past the message
+    bytes((5, 0x00, 0x03, 7, 3, 0)) + b"hola",  # part 0 of 3
+    bytes((5, 0x00, 0x03, 7, 2, 5)) + b"hola",  # part 5 of 2
+])
+def test_broken_concatenation_headers_read_as_single_messages(payload):
+    text, concat = gsm.decode(gsm.DATA_CODING_GSM, payload, True)
+    assert concat is None
+    assert isinstance(text, str)
+
+
+def test_reassembly_waits_for_every_part_and_ignores_repeats():
+    joined = Reassembler()
+    assert joined.add("+57300", "c", (9, 3, 3)) is None
+    assert joined.add("+57300", "a", (9, 3, 1)) is None
+    assert joined.add("+57300", "a", (9, 3, 1)) is None  # the SMSC resent part 1
+    assert joined.add("+57311", "x", (9, 3, 2)) is None  # another sender, same reference
+    assert joined.add("+57300", "b", (9, 3, 2)) == "abc"
+
+
+def test_parts_that_never_complete_are_released_not_kept_forever():
+    joined = Reassembler()
+    joined.MAX_PENDING = 2
+    assert joined.add_all("+57300", "uno ", (1, 2, 1)) == []
+    assert joined.add_all("+57300", "dos ", (2, 2, 1)) == []
+    assert joined.add_all("+57300", "tres ", (3, 3, 2)) == ["uno […]"]  # the oldest goes out
+    assert joined.add_all("+57300", "fin", (2, 2, 2)) == ["dos fin"]

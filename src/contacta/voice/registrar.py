@@ -96,6 +96,16 @@ def response(request: Request, status: str, extra: list[str] | None = None) -> b
     return "\r\n".join(lines).encode()
 
 
+def _ascii_number(text: str) -> bool:
+    """str.isdigit() alone admits "²" and "١٢٣", which int() refuses or reads."""
+    return bool(text) and text.isascii() and text.isdigit()
+
+
+def _same(a: str, b: str) -> bool:
+    """Constant-time comparison that cannot raise: compare_digest refuses non-ASCII str."""
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
 Lookup = Callable[[str], Awaitable[str | None]]  # SIP user -> HA1, or None
 Bind = Callable[[str, str, int], Awaitable[None]]  # user, contact, expires seconds (0: remove)
 
@@ -126,7 +136,7 @@ class Registrar(asyncio.DatagramProtocol):
 
     def nonce_ok(self, nonce: str) -> bool:
         stamp, _, _ = nonce.partition(".")
-        if not stamp.isdigit() or not hmac.compare_digest(nonce, self.nonce(int(stamp))):
+        if not _ascii_number(stamp) or not _same(nonce, self.nonce(int(stamp))):
             return False
         return time.time() - int(stamp) < NONCE_SECONDS
 
@@ -170,7 +180,7 @@ class Registrar(asyncio.DatagramProtocol):
         else:
             material = f"{secret}:{auth['nonce']}:{ha2}"
         expected = hashlib.md5(material.encode()).hexdigest()  # noqa: S324
-        return hmac.compare_digest(expected, auth.get("response", ""))
+        return _same(expected, auth.get("response", ""))
 
     @staticmethod
     def _binding(request: Request) -> tuple[str | None, int]:
@@ -184,7 +194,7 @@ class Registrar(asyncio.DatagramProtocol):
         uri = found.group(1) or found.group(2)
         param = re.search(r";\s*expires=(\d+)", contact_header)
         raw = param.group(1) if param else expires_header
-        expires = int(raw) if raw and raw.isdigit() else DEFAULT_EXPIRES
+        expires = int(raw) if _ascii_number(raw) else DEFAULT_EXPIRES
         if expires:
             expires = max(MIN_EXPIRES, min(MAX_EXPIRES, expires))
         return uri, expires

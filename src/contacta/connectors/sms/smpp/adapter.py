@@ -113,10 +113,10 @@ async def supervise(inbox: Inbox, stop: asyncio.Event, backoff_s: float = 1.0) -
         if message.esm_class & pdu.ESM_DELIVERY_RECEIPT:
             text = message.payload.decode("latin-1")
         else:
-            whole = parts.add(message.source, text, concat)
-            if whole is None:
-                return
-            text = whole
+            for whole in parts.add_all(message.source, text, concat):
+                payload = stored_payload(message, whole)
+                await store(inbox, payload["event_id"], payload)
+            return
         payload = stored_payload(message, text)
         await store(inbox, payload["event_id"], payload)
 

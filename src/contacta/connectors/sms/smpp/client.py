@@ -136,6 +136,9 @@ class SmppClient:
                     await self.on_deliver(message)
             except pdu.PduError:
                 status = 0x00000008  # ESME_RSYSERR: the SMSC will retry
+            except Exception:  # not stored (say, the database is away): the SMSC retries,
+                log.exception("deliver_sm not kept")  # and the link stays up for the rest
+                status = 0x00000008
             self._writer.write(pdu.encode(pdu.DELIVER_SM_RESP, frame.sequence, b"\x00", status))
         elif frame.command_id == pdu.ENQUIRE_LINK:
             self._writer.write(pdu.encode(pdu.ENQUIRE_LINK_RESP, frame.sequence))
@@ -160,18 +163,38 @@ class SmppClient:
 
 
 class Reassembler:
-    """Joins concatenated parts (by source and reference) into one text."""
+    """Joins concatenated parts (by source and reference) into one text. Parts that never
+    complete are not kept forever: past MAX_PENDING messages the oldest is released with what
+    arrived, a gap marked "[…]" (its parts were acknowledged to the SMSC: never dropped)."""
+
+    MAX_PENDING = 1000
 
     def __init__(self) -> None:
-        self._parts: dict[tuple[str, int], dict[int, str]] = {}
+        self._parts: dict[tuple[str, int], tuple[int, dict[int, str]]] = {}
 
     def add(self, source: str, text: str, concat: tuple[int, int, int] | None) -> str | None:
+        """The whole text when this part completes a message (or is not a part), else None."""
+        return next(iter(self.add_all(source, text, concat)), None)
+
+    def add_all(self, source: str, text: str,
+                concat: tuple[int, int, int] | None) -> list[str]:
+        """Like add, with the incomplete messages released to make room, oldest first."""
         if concat is None:
-            return text
+            return [text]
         reference, total, sequence = concat
-        parts = self._parts.setdefault((source, reference), {})
+        key = (source, reference)
+        _, parts = self._parts.setdefault(key, (total, {}))
         parts[sequence] = text
-        if len(parts) < total:
-            return None
-        del self._parts[(source, reference)]
-        return "".join(parts[i] for i in sorted(parts))
+        if all(n in parts for n in range(1, total + 1)):
+            del self._parts[key]
+            return [self._joined(total, parts)]
+        released = []
+        while len(self._parts) > self.MAX_PENDING:
+            oldest = next(iter(self._parts))
+            expected, waiting = self._parts.pop(oldest)
+            released.append(self._joined(expected, waiting))
+        return released
+
+    @staticmethod
+    def _joined(total: int, parts: dict[int, str]) -> str:
+        return "".join(parts.get(n, "[…]") for n in range(1, total + 1))

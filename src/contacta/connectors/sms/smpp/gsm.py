@@ -97,11 +97,15 @@ def decode(data_coding: int, payload: bytes, has_udh: bool) -> tuple[str, tuple[
         while i + 1 < len(header):
             iei, length = header[i], header[i + 1]
             value = header[i + 2:i + 2 + length]
+            if len(value) < length:
+                break  # a truncated element: the text is kept, as a single message
             if iei == 0x00 and length == 3:
                 concat = (value[0], value[1], value[2])
             elif iei == 0x08 and length == 4:
                 concat = ((value[0] << 8) | value[1], value[2], value[3])
             i += 2 + length
+        if concat is not None and not 1 <= concat[2] <= concat[1]:
+            concat = None  # part 0 of 0, or part 5 of 3 (3GPP TS 23.040 9.2.3.24.1): not a part
     if data_coding == DATA_CODING_UCS2:
         text = payload.decode("utf-16-be", errors="replace")
     elif data_coding in (0x03, 0x04):  # Latin-1 / 8-bit
