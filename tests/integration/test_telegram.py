@@ -91,13 +91,26 @@ def test_signed_update_becomes_a_routed_conversation_once(world, client):
 
 @pytest.mark.parametrize(("secret", "raw", "status"), [
     (None, None, 401), ("wrong", None, 401), ("GOOD", "{not json", 400),
-    ("GOOD", json.dumps({"message": {}}), 400), ("GOOD", "x" * (1024 * 1024 + 1), 413)])
+    ("GOOD", json.dumps({"message": {}}), 400), ("GOOD", "x" * (1024 * 1024 + 1), 413),
+    ("GOOD", "[" * 200_000 + "]" * 200_000, 400), ("GOOD", "[" * 100_000, 400),
+    ("GOOD", b'{"update_id": 1, "message": "\xff\xfe"}', 400), ("GOOD", "[1, 2]", 400),
+    ("GOOD", "null", 400)])
 def test_bad_deliveries_are_refused_and_store_nothing(world, client, secret, raw, status):
     inbox = world.extra["inbox"]
     if secret == "GOOD":
         secret = TelegramAdapter.webhook_secret(inbox)
     r = post(client, inbox, fixture("text_message"), secret, raw=raw)
     assert r.status_code == status
+    assert InboundEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("declared", ["abc", "-1", "1e9", "١٢"])
+def test_a_nonsense_content_length_is_refused(world, client, declared):
+    inbox = world.extra["inbox"]
+    r = client.post(f"/hooks/telegram/{inbox.public_key}/", json.dumps(fixture("text_message")),
+                    content_type="application/json", CONTENT_LENGTH=declared,
+                    HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=TelegramAdapter.webhook_secret(inbox))
+    assert r.status_code == 400
     assert InboundEvent.objects.count() == 0
 
 

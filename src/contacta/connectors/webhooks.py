@@ -38,7 +38,10 @@ def provider_webhook(  # noqa: PLR0911 - one early answer per refusal reason
         if challenge is None:
             return _answer(403, "verification failed")
         return HttpResponse(challenge, content_type="text/plain")
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_WEBHOOK_BYTES:
+    declared = str(request.META.get("CONTENT_LENGTH") or "0")
+    if not declared.isascii() or not declared.isdigit():
+        return _answer(400, "bad Content-Length")
+    if int(declared) > MAX_WEBHOOK_BYTES:
         return _answer(413, "payload too large")
     body = request.body
     if len(body) > MAX_WEBHOOK_BYTES:
@@ -49,7 +52,7 @@ def provider_webhook(  # noqa: PLR0911 - one early answer per refusal reason
     try:
         decode = getattr(adapter, "decode", json.loads)  # JSON unless the provider posts forms
         payload = decode(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON or form, bad UTF-8, or nested too deep
         return _answer(400, "malformed body")
     event_id = adapter.event_id(payload, body)
     if event_id is None:
