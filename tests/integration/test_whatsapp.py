@@ -15,6 +15,7 @@ from django.utils import timezone
 from contacta.connectors import whatsapp
 from contacta.connectors.models import InboundEvent, Inbox, InboxKind
 from contacta.connectors.services import inbound_process, outbox_send
+from contacta.contacts.models import ContactIdentity
 from contacta.conversations.attachments import attachment_store
 from contacta.conversations.models import Conversation, Message
 from contacta.conversations.services import conversation_accept, message_send
@@ -310,3 +311,14 @@ def test_bad_options_are_refused(world, client, options, note, body):
                      options=options, note=note)
     assert refused.value.field in {"options", "body"}
     assert not Message.objects.filter(conversation=conv, direction="outbound").exists()
+
+
+def test_a_reply_with_no_whatsapp_address_fails_at_once_with_the_reason(world, client, graph):
+    conv, agent = customer_wrote_and_agent_took_it(world, client)
+    ContactIdentity.objects.filter(contact=conv.contact, kind="whatsapp").delete()
+    reply = message_send(tenant=world.tenant, conversation=conv, agent=agent, body="¿Sigue ahí?")
+    outbox_send(world.tenant, timezone.now())
+    reply.refresh_from_db()
+    assert (reply.status, reply.status_reason) == ("failed",
+                                                   "the contact has no whatsapp address")
+    assert graph.requests == []  # nothing went to the provider addressed to nobody

@@ -40,6 +40,7 @@ from contacta.conversations.services import (
 )
 from contacta.errors import DomainError
 from contacta.routing.wakeup import notify as wake_worker
+from contacta.tenants.leases import tenant_lease
 from contacta.tenants.models import Tenant
 
 log = logging.getLogger(__name__)
@@ -287,7 +288,10 @@ def outbox_send(tenant: Tenant, now: datetime, limit: int = 200) -> int:
             continue
         recipient = _recipient(tenant, message, adapter.identity_kind)
         policy = reply_policy(inbox.kind, last_inbound_at(tenant, message.conversation), now)
-        if not policy.allowed and not message.template:  # templates may go at any time
+        if not recipient:  # say, the contact was merged away from this channel's identity
+            result = SendResult(ok=False, retryable=False,
+                                reason=f"the contact has no {adapter.identity_kind} address")
+        elif not policy.allowed and not message.template:  # templates may go at any time
             result = SendResult(ok=False, retryable=False, reason=policy.reason)
         else:
             result = _send(adapter, inbox, message, recipient,
@@ -366,7 +370,11 @@ def connectors_tick(now: datetime) -> None:
     _poll_mailboxes(now)
     for tenant in Tenant.objects.filter(is_active=True):
         try:
-            inbound_process(tenant, now)
-            outbox_send(tenant, now)
+            # Several workers may run: one at a time per tenant, or a reply would go twice and
+            # a customer's messages could be read out of order.
+            with tenant_lease("connectors", tenant.pk) as held:
+                if held:
+                    inbound_process(tenant, now)
+                    outbox_send(tenant, now)
         except Exception:  # one tenant's provider trouble must not stop the others
             log.exception("connector work failed for tenant %s", tenant.slug)
