@@ -100,6 +100,17 @@ async def test_bad_frames_get_clear_errors_and_nothing_is_stored():
     assert (await ws.receive_json_from())["field"] == "up_to_id"
     await ws.send_json_to({"type": "explode"})
     assert (await ws.receive_json_from())["field"] == "type"
+    # Hostile but small: nested past any parser's depth, numbers past the database's bigint.
+    await ws.send_to(text_data="[" * 5000)
+    assert (await ws.receive_json_from())["type"] == "error"
+    await ws.send_json_to({"type": "message", "body": "hi", "attachment_ids": [2**70]})
+    assert (await ws.receive_json_from())["field"] == "attachment_ids"
+    await ws.send_json_to({"type": "ack", "up_to_id": 2**64})
+    assert (await ws.receive_json_from())["field"] == "up_to_id"
+    await ws.send_json_to({"type": "hello", "token": TOKEN, "after_id": 2**64})
+    assert (await ws.receive_json_from())["field"] == "after_id"
+    await ws.send_json_to({"type": "ping"})  # and the socket still serves
+    assert (await ws.receive_json_from())["type"] == "pong"
     assert await sync_to_async(Message.objects.filter(conversation=conv, direction="in").count)() == 0
     await ws.disconnect()
 

@@ -37,7 +37,7 @@ class JsonConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels sh
             return
         try:
             data = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than anyone means
             await self.send_error("frames must be JSON objects")
             return
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
@@ -107,7 +107,7 @@ class VisitorConsumer(JsonConsumer):
         if not isinstance(token, str) or not 16 <= len(token) <= 128:
             await self.send_error("a visitor token is required", field="token")
             return
-        if not isinstance(after_id, int) or after_id < 0:
+        if not handlers.is_id(after_id):
             await self.send_error("after_id must be a non-negative integer", field="after_id")
             return
         found = await handlers.visitor_locate(self.inbox_key, token)

@@ -31,11 +31,19 @@ def _str_field(data: dict[str, Any], name: str, max_len: int) -> str:
     return value
 
 
+MAX_ID = 2**63 - 1  # the database's bigint: a larger number is an error there, not a miss
+
+
+def is_id(value: Any) -> bool:
+    """A non-negative integer the database can compare (JSON has no integer limit)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
+
+
 def _int_field(data: dict[str, Any], name: str) -> int:
     value = data.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if not is_id(value):
         raise DomainError(f"{name} must be a non-negative integer", field=name)
-    return value
+    return int(value)
 
 
 @db_async
@@ -69,8 +77,7 @@ def visitor_message(tenant: Tenant, conversation_id: int, data: dict[str, Any]) 
                  settings.PUBLIC_RATE_LIMIT_PER_MINUTE):
         raise DomainError("too many messages; wait a moment", field="body")
     attachment_ids = data.get("attachment_ids", [])
-    if not isinstance(attachment_ids, list) or not all(
-            isinstance(i, int) and not isinstance(i, bool) for i in attachment_ids):
+    if not isinstance(attachment_ids, list) or not all(is_id(i) for i in attachment_ids):
         raise DomainError("attachment_ids must be a list of integers", field="attachment_ids")
     message_receive(tenant=tenant, conversation=_conversation(tenant, conversation_id),
                     body=_str_field(data, "body", settings.MESSAGE_MAX_CHARS * 2),
