@@ -4,6 +4,7 @@ reply exactly once, and a held lease is seen as taken from another connection.""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
@@ -22,8 +23,9 @@ from contacta.conversations.services import (
 from contacta.routing.models import AgentProfile, Queue
 from contacta.routing.services import agent_state_set
 from contacta.routing.worker import routing_tick
-from contacta.tenants.leases import tenant_lease
+from contacta.tenants.leases import installation_lease, tenant_lease
 from contacta.testing.provider_server import ProviderServer
+from contacta.voice.runner import run_voice
 from tests.factories import make_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -116,3 +118,20 @@ def test_two_workers_send_each_reply_once(monkeypatch):
         assert Message.objects.filter(direction="out", status="sent").count() == 12
     finally:
         graph.close()
+
+
+def test_a_second_voice_controller_does_not_start(capsys):
+    class Engine:  # would be PJSUA2 or ARI; it must not even be started
+        started = False
+
+        async def start(self):
+            self.started = True
+
+    with installation_lease("voice-controller") as held:
+        assert held
+        engine = Engine()
+        asyncio.run(run_voice(engine, asyncio.Event()))  # type: ignore[arg-type]
+        assert engine.started is False
+        assert "one per installation" in capsys.readouterr().out
+    with installation_lease("voice-controller") as held:
+        assert held  # released with the first controller

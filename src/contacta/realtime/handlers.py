@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.conf import settings
 from django.db import transaction
@@ -34,7 +34,7 @@ def _str_field(data: dict[str, Any], name: str, max_len: int) -> str:
 MAX_ID = 2**63 - 1  # the database's bigint: a larger number is an error there, not a miss
 
 
-def is_id(value: Any) -> bool:
+def is_id(value: Any) -> TypeGuard[int]:
     """A non-negative integer the database can compare (JSON has no integer limit)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
 
@@ -43,7 +43,7 @@ def _int_field(data: dict[str, Any], name: str) -> int:
     value = data.get(name)
     if not is_id(value):
         raise DomainError(f"{name} must be a non-negative integer", field=name)
-    return int(value)
+    return value
 
 
 @db_async

@@ -1,4 +1,4 @@
-"""One process at a time does a given kind of work for a tenant.
+"""One process at a time does a given kind of work for a tenant, or for the installation.
 
 Multi-node installs run several `contacta worker` processes, on one or many machines. Routing
 is serialised by a row lock on the tenant; provider work (turning stored deliveries into
@@ -69,3 +69,22 @@ def _file_lock(work: str, tenant_id: int) -> Iterator[bool]:
             yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def installation_lease(work: str) -> Iterator[bool]:
+    """Like tenant_lease, for work only one process of the whole installation may do, held for
+    as long as the block runs (a process's lifetime). On PostgreSQL the lock lives on a
+    connection of its own, so Django closing its connections between requests never drops it."""
+    if connection.vendor != "postgresql":
+        with _file_lock(work, 0) as held:
+            yield held
+        return
+    import psycopg
+
+    config = connection.settings_dict
+    with psycopg.connect(dbname=config["NAME"], user=config["USER"] or None,
+                         password=config["PASSWORD"] or None, host=config["HOST"] or None,
+                         port=config["PORT"] or None, autocommit=True) as own:
+        row = own.execute("SELECT pg_try_advisory_lock(%s, 0)", [_work_key(work)]).fetchone()
+        yield bool(row and row[0])  # released when this connection closes

@@ -57,6 +57,19 @@ async def start_registrar(host: str, port: int) -> asyncio.DatagramTransport:
 
 
 async def run_voice(engine: CallEngine, stop: asyncio.Event) -> None:
+    from contacta.tenants.leases import installation_lease
+
+    # One call controller per installation: agents' commands and callbacks are read from the
+    # database, and a second controller would take (and drop) those of calls it does not hold.
+    with installation_lease("voice-controller") as held:
+        if not held:
+            print("contacta voice: another voice controller already runs for this database; "
+                  "one per installation — not starting", flush=True)
+            return
+        await _run_voice(engine, stop)
+
+
+async def _run_voice(engine: CallEngine, stop: asyncio.Event) -> None:
     from contacta.voice.prompts import music_on_hold
 
     try:
