@@ -4,6 +4,8 @@ flow validation; Asterisk dial strings."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contacta.core.voice.ivr import (
     Digit,
@@ -101,3 +103,40 @@ def test_a_good_flow_validates():
 def test_sip_addresses_become_asterisk_dial_strings():
     assert sip_to_endpoint("sip:1001@10.0.0.5", "trunk") == "PJSIP/trunk/sip:1001@10.0.0.5"
     assert sip_to_endpoint("PJSIP/1001", "trunk") == "PJSIP/1001"
+
+
+# Flows as an admin might type them in the JSON field, right or wrong.
+ANY_VALUE = st.none() | st.booleans() | st.integers(-3, 99) | st.floats(allow_nan=True) \
+    | st.text(max_size=6) | st.lists(st.integers(), max_size=2)
+TARGETS = st.deferred(lambda: st.fixed_dictionaries({}, optional={
+    "queue": st.sampled_from([10, 20, 999, "10", None, 1.5, True]),
+    "menu": MENUS, "say": ANY_VALUE | st.just("Le transferimos"), "then": TARGETS,
+    "goodbye": ANY_VALUE}) | ANY_VALUE)
+MENUS = st.deferred(lambda: st.fixed_dictionaries({}, optional={
+    "prompt": st.just("Marque uno") | ANY_VALUE,
+    "options": st.dictionaries(st.sampled_from(["1", "2", "#", "12", "a", ""]), TARGETS,
+                               max_size=3) | ANY_VALUE,
+    "default": TARGETS, "timeout_seconds": st.just(5) | ANY_VALUE,
+    "retries": st.just(1) | ANY_VALUE, "invalid": ANY_VALUE}) | ANY_VALUE)
+FLOWS = st.fixed_dictionaries({}, optional={"welcome": st.just("Hola") | ANY_VALUE,
+                                            "menu": MENUS, "goodbye": ANY_VALUE}) | ANY_VALUE
+EVENTS = st.lists(st.sampled_from([PromptFinished(), TimedOut(), Digit("1"), Digit("2"),
+                                   Digit("#"), Digit("9")]), max_size=25)
+
+
+@settings(max_examples=400, deadline=None)
+@given(FLOWS, EVENTS)
+def test_a_saved_flow_never_trips_a_live_call(flow, events):
+    """validate() refuses with IvrConfigError or lets through only what step() can run."""
+    try:
+        validate(flow, {10, 20})
+    except IvrConfigError:
+        return
+    state, actions = step(flow, IvrState(), Started())
+    for event in events:
+        if state.phase == "done":
+            break
+        state, actions = step(flow, state, event)
+        for action in actions:
+            if isinstance(action, EnterQueue):
+                assert action.queue_id in {None, 10, 20}

@@ -168,36 +168,66 @@ def step(flow: dict[str, Any], state: IvrState,  # noqa: PLR0911 - one return a 
     return state, []
 
 
+MAX_RETRIES = 5
+MAX_TEXT = 1000  # characters of one prompt
+TEXT_KEYS = ("welcome", "goodbye", "prompt", "invalid", "no_input", "say")
+
+
+def _check_texts(node: dict[str, Any]) -> None:
+    for key in TEXT_KEYS:
+        if key in node and not (isinstance(node[key], str) and len(node[key]) <= MAX_TEXT):
+            raise IvrConfigError(f"{key} is a text of at most {MAX_TEXT} characters")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def validate(flow: Any, queue_ids: set[int]) -> dict[str, Any]:
-    """Check a flow before it is saved: known queues, digits as keys, bounded depth."""
+    """Check a flow before it is saved, so a live call can never trip on it: known queues,
+    keypad keys, texts where texts go, bounded numbers, and a bounded tree (menus nest at
+    most MAX_DEPTH deep; a "say ... then" chain counts as a level too)."""
     if not isinstance(flow, dict):
         raise IvrConfigError("the IVR is an object")
+    _check_texts(flow)
 
     def check_target(target: Any, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise IvrConfigError(f"menus nest at most {MAX_DEPTH} deep")
         if not isinstance(target, dict):
             raise IvrConfigError("an option is an object")
-        if "queue" in target and target["queue"] is not None and int(target["queue"]) not in \
-                queue_ids:
-            raise IvrConfigError(f"unknown queue {target['queue']}")
+        _check_texts(target)
+        queue = target.get("queue")
+        if queue is not None and (not isinstance(queue, int) or isinstance(queue, bool)
+                                  or queue not in queue_ids):
+            raise IvrConfigError(f"unknown queue {queue!r}")
         if "menu" in target:
             check_menu(target["menu"], depth + 1)
         if "then" in target:
-            check_target(target["then"], depth)
+            check_target(target["then"], depth + 1)
 
     def check_menu(menu: Any, depth: int) -> None:
         if depth > MAX_DEPTH:
             raise IvrConfigError(f"menus nest at most {MAX_DEPTH} deep")
         if not isinstance(menu, dict):
             raise IvrConfigError("a menu is an object")
-        for key, target in (menu.get("options") or {}).items():
-            if key not in "0123456789*#" or len(key) != 1:
+        _check_texts(menu)
+        options = menu.get("options") or {}
+        if not isinstance(options, dict):
+            raise IvrConfigError("options map keypad keys to options")
+        for key, target in options.items():
+            if len(key) != 1 or key not in "0123456789*#":
                 raise IvrConfigError(f"option keys are single keypad keys, not {key!r}")
             check_target(target, depth)
         if "default" in menu:
             check_target(menu["default"], depth)
-        timeout = float(menu.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS))
-        if not 1 <= timeout <= 60:
+        timeout = menu.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS)
+        if not _number(timeout) or not 1 <= timeout <= 60:
             raise IvrConfigError("timeout_seconds between 1 and 60")
+        retries = menu.get("retries", DEFAULT_RETRIES)
+        if not isinstance(retries, int) or isinstance(retries, bool) or not (
+                0 <= retries <= MAX_RETRIES):
+            raise IvrConfigError(f"retries between 0 and {MAX_RETRIES}")
 
     if "menu" in flow:
         check_menu(flow["menu"], 1)
