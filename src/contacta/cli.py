@@ -18,13 +18,19 @@ def _django(traffic: bool | None = None) -> None:
     django.setup()
 
 
+SHUTDOWN_GRACE_S = 3
+
+
 def serve(host: str, port: int, traffic: bool) -> None:
     import uvicorn
 
     _django(traffic)
     uvicorn.run("contacta.config.asgi:application", host=host, port=port, lifespan="on",
                 log_level=os.environ.get("CONTACTA_LOG_LEVEL", "warning").lower(),
-                access_log=False, ws_max_size=64 * 1024, ws_ping_interval=20)
+                access_log=False, ws_max_size=64 * 1024, ws_ping_interval=20,
+                # A restart must not wait forever on a socket whose channel-layer reader is
+                # stuck (seen with channels_redis on redis-py 8): after this, cancel it.
+                timeout_graceful_shutdown=SHUTDOWN_GRACE_S)
 
 
 def worker() -> None:

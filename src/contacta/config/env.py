@@ -60,19 +60,15 @@ def database_from_url(url: str | None, sqlite_path: Path) -> dict[str, Any]:
     }
 
 
-# channels_redis waits for a socket's events with BZPOPMIN blocking up to 5 s. redis-py 8 gives
-# every read a 5 s socket timeout by default, so on a busy machine the two race and the reader
-# dies with TimeoutError: the agent's socket closes and events sent meanwhile are missed. A
-# read timeout well above the blocking pop's keeps a slow reply a reply.
-REDIS_READ_TIMEOUT_S = 30.0
-
-
 def redis_channel_layer(url: str, prefix: str) -> dict[str, Any]:
-    """The channel layer shared by every process of a multi-node install."""
+    """The channel layer shared by every process of a multi-node install (timeouts explained
+    in realtime/layer.py)."""
+    from contacta.realtime.layer import READ_TIMEOUT_S
+
     return {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "contacta.realtime.layer.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [{"address": url, "socket_timeout": REDIS_READ_TIMEOUT_S,
+            "hosts": [{"address": url, "socket_timeout": READ_TIMEOUT_S,
                        "socket_connect_timeout": 5, "health_check_interval": 30}],
             "prefix": prefix,
         },
