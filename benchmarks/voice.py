@@ -20,7 +20,7 @@ from pathlib import Path
 from common import emit, running_server  # type: ignore[import-not-found]
 from contacta.testing.audio import rms
 from contacta.testing.phone import Phone, free_udp_port, tone
-from contacta.testing.sipp import customer_scenario, run_sipp
+from contacta.testing.sipp import customer_scenario, media_ports, run_sipp
 
 DID = "6015550100"
 SEED = """
@@ -129,9 +129,10 @@ def main() -> None:
                 # sipp sends to one address: one instance a call, two calls a worker.
                 pids = engine_processes()
                 cpu_before, started = cpu_seconds(pids), time.monotonic()
+                rtp = media_ports(calls)
                 sipps = [run_sipp(scenarios[n], f"127.0.0.1:{sip_port + n % workers}",
                                   service=DID, local_port=free_udp_port(), calls=1,
-                                  media_port=free_udp_port() // 2 * 2)
+                                  media_port=rtp[n])
                          for n in range(calls)]
                 peak_connected, peak_rss = 0, 0.0
                 while any(s.poll() is None for s in sipps):

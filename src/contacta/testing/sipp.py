@@ -7,6 +7,7 @@ RTP telephone-event packets (RFC 2833/4733, payload type 101) after PCMA speech.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from pathlib import Path
 
@@ -117,6 +118,31 @@ def customer_scenario(path: Path, *, caller: str = "573001234567", digits: str =
     path.write_text('<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="customer">\n'
                     + "\n".join(steps) + "\n</scenario>\n", encoding="latin-1")
     return path
+
+
+SIPP_MEDIA_PORTS = 4  # sipp binds audio RTP and RTCP, then video RTP and RTCP, from -mp up
+
+
+def media_ports(count: int, start: int = 10_000) -> list[int]:
+    """Media base ports for `count` sipp customers, each with its four ports free, below both
+    the kernel's ephemeral range (32768+) and our engine workers' RTP ranges (16384+): a port
+    picked from the ephemeral range could be taken by an RTP leg before sipp binds it."""
+    found: list[int] = []
+    port = start - start % SIPP_MEDIA_PORTS
+    while len(found) < count and port < 16_000:
+        sockets = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                   for _ in range(SIPP_MEDIA_PORTS)]
+        try:
+            for offset, sock in enumerate(sockets):
+                sock.bind(("127.0.0.1", port + offset))
+            found.append(port)
+        except OSError:
+            pass
+        finally:
+            for sock in sockets:
+                sock.close()
+        port += SIPP_MEDIA_PORTS
+    return found
 
 
 def run_sipp(scenario: Path, target: str, *, service: str, local_port: int, calls: int = 1,
