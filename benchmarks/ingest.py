@@ -4,7 +4,9 @@
 
 A burst of signed deliveries (with 10 % resent, as Meta retries) goes to the webhook; an agent's
 desktop socket measures delivery time to the screen; then the agent answers every conversation
-and the outbox sends through a local server speaking the Graph API. Prints one JSON object.
+and the outbox sends through a local server speaking the Graph API. Prints one JSON object:
+`acknowledged` counts deliveries answered 200 and stored (it must equal `stored_messages`),
+`redeliveries_acknowledged` the resends answered 200 as duplicates (stored nothing new).
 """
 
 from __future__ import annotations
@@ -115,18 +117,22 @@ async def burst(base: str, cookie: str, customers: int, messages: int) -> dict[s
     plan = [delivery(c, m) for m in range(messages) for c in range(customers)]
     resend = random.Random(3).sample(plan, len(plan) // 10)
     gate = asyncio.Semaphore(32)
-    acked = 0
+    acked = redelivered = 0
     async with httpx.AsyncClient(timeout=30) as client:
 
         async def post(wamid: str, body: bytes) -> None:
-            nonlocal acked
+            nonlocal acked, redelivered
             signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
             async with gate:
                 sent.setdefault(f"whatsapp:{wamid}", time.perf_counter())
                 response = await client.post(f"{base}/hooks/whatsapp/wa-bench/", content=body,
                                              headers={"X-Hub-Signature-256": signature,
                                                       "Content-Type": "application/json"})
-                acked += response.status_code == 200
+                # 200 "stored": a delivery taken; 200 "duplicate": Meta's resend of one we have.
+                if response.status_code == 200 and response.json().get("detail") == "duplicate":
+                    redelivered += 1
+                elif response.status_code == 200:
+                    acked += 1
 
         start = time.perf_counter()
         await asyncio.gather(*(post(w, b) for w, b in plan + resend))
@@ -140,6 +146,7 @@ async def burst(base: str, cookie: str, customers: int, messages: int) -> dict[s
     await http.aclose()
     latencies = [(received[k] - sent[k]) * 1000 for k in sent if k in received]
     return {"webhooks": len(plan) + len(resend), "acknowledged": acked,
+            "redeliveries_acknowledged": redelivered,
             "webhook_acks_per_s": round((len(plan) + len(resend)) / acked_in, 1),
             "unique_messages": len(plan), "on_agent_screen": len(latencies),
             "inbound_msgs_per_s": round(len(latencies) / elapsed, 1) if elapsed else 0.0,
