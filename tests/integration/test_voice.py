@@ -98,6 +98,14 @@ async def until(check, timeout=20.0, every=0.1):
         await asyncio.sleep(every)
 
 
+async def connected_call(timeout: float = 30.0):
+    """The call the controller has connected (customer and agent talking), and its
+    conversation."""
+    row = await until(lambda: Call.objects.filter(status="connected").first(), timeout=timeout)
+    conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+    return row, conv
+
+
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -118,9 +126,7 @@ async def test_ivr_queue_agent_transfer_hangup_recorded(media):
             await asyncio.to_thread(customer.wait, "media_ready", call=call)
             await asyncio.sleep(1.5)  # the welcome is playing: the caller presses 2 over it
             customer.send("send_dtmf", call=call, digits="2")
-            row = await until(lambda: Call.objects.filter(status="connected").first(),
-                              timeout=30)
-            conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+            row, conv = await connected_call(timeout=30)
             assert conv.queue_id == w.other_queue.pk  # the IVR's choice
             assert conv.assignee_id == w.agents[0].pk
             assert conv.channel == "voice"
@@ -192,9 +198,7 @@ async def test_rona_rings_the_next_agent_while_the_caller_hears_music(media):
                                                    flow={"welcome": "Hola."})
         async with voice_running(w.tenant) as engine:
             call = customer.dial(f"sip:{DID}@{engine.addresses[0]}")
-            row = await until(lambda: Call.objects.filter(status="connected").first(),
-                              timeout=40)
-            conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+            _, conv = await connected_call(timeout=40)
             customer.stop_recording()
             customer.send("hangup", call=call)
             await until(lambda: Call.objects.filter(status="ended").exists())
@@ -412,8 +416,7 @@ async def consulting(media, agents, customer, then):
     await sync_to_async(agent_state_set)(w.tenant, w.agents[1], status="offline")
     async with voice_running(w.tenant) as engine:
         call = customer.dial(f"sip:{DID}@{engine.addresses[0]}")
-        row = await until(lambda: Call.objects.filter(status="connected").first(), timeout=30)
-        conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+        row, conv = await connected_call(timeout=30)
         await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv, op="consult",
                                            args={"agent_id": w.agents[1].pk,
                                                  "uri": agents[1].uri})
@@ -470,9 +473,7 @@ async def test_blind_transfer_to_an_outside_number(media, monkeypatch):
         w = await sync_to_async(world_with_phones)([agent], flow={"welcome": "Hola."})
         async with voice_running(w.tenant) as engine:
             call = customer.dial(f"sip:{DID}@{engine.addresses[0]}")
-            row = await until(lambda: Call.objects.filter(status="connected").first(),
-                              timeout=30)
-            conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+            row, conv = await connected_call(timeout=30)
             await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv,
                                                op="transfer", args={"number": "+5716001234"})
             await until(lambda: agent.count("call_ended") == 1, timeout=20)  # the agent left
@@ -510,9 +511,7 @@ async def test_pci_pause_leaves_silence_in_the_recording_and_says_where(media):
         w = await sync_to_async(world_with_phones)([agent], flow={"welcome": "Hola."})
         async with voice_running(w.tenant) as engine:
             call = customer.dial(f"sip:{DID}@{engine.addresses[0]}")
-            row = await until(lambda: Call.objects.filter(status="connected").first(),
-                              timeout=30)
-            conv = await sync_to_async(Conversation.objects.get)(pk=row.conversation_id)
+            row, conv = await connected_call(timeout=30)
             await asyncio.sleep(2)
             await sync_to_async(voice_command)(tenant=w.tenant, conversation=conv,
                                                op="record_pause")
